@@ -1,0 +1,83 @@
+"""Who may see and change what. The only place that scopes querysets to a user.
+
+- admin and auditor: everything (auditors read only);
+- supervisor: their branch's tickets and customers (no branch: head office, everything);
+- agent: their teams' tickets plus tickets they own or are assigned; customers of their
+  teams' branches (a team without a branch serves every branch);
+- customer: only their own customer record and its tickets, never internal notes.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import PermissionDenied
+
+from .models import Role, User
+
+
+def is_global_reader(user: User) -> bool:
+    return user.role in (Role.ADMIN, Role.AUDITOR) or (
+        user.role == Role.SUPERVISOR and user.branch_id is None
+    )
+
+
+def staff_branch_ids(user: User) -> set[int] | None:
+    """Branches whose customers a staff member serves; None means all branches."""
+    if is_global_reader(user):
+        return None
+    if user.role == Role.SUPERVISOR:
+        return {user.branch_id}
+    branch_ids: set[int] = set()
+    for team in user.teams.all():
+        if team.branch_id is None:
+            return None
+        branch_ids.add(team.branch_id)
+    if user.branch_id:
+        branch_ids.add(user.branch_id)
+    return branch_ids
+
+
+def ticket_scope(user: User) -> Q | None:
+    """A filter for the tickets a user may read; None means no restriction."""
+    if is_global_reader(user):
+        return None
+    if user.role in (Role.SUPERVISOR, Role.AGENT):
+        team_ids = list(user.teams.values_list("id", flat=True))
+        mine = Q(team_id__in=team_ids) | Q(owner=user) | Q(assignee=user)
+        return mine | Q(branch_id=user.branch_id) if user.role == Role.SUPERVISOR else mine
+    if user.role == Role.CUSTOMER:
+        return Q(customer__user=user)
+    return Q(pk__in=[])
+
+
+def customer_scope(user: User) -> Q | None:
+    if user.role == Role.CUSTOMER:
+        return Q(user=user)
+    if user.role not in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR):
+        return Q(pk__in=[])
+    branch_ids = staff_branch_ids(user)
+    if branch_ids is None:
+        return None
+    return Q(branch_id__in=branch_ids) | Q(branch__isnull=True)
+
+
+def scoped(qs: QuerySet, scope: Q | None) -> QuerySet:
+    return qs if scope is None else qs.filter(scope)
+
+
+def require_writer(user: User) -> None:
+    """Auditors read; they never write."""
+    if user.role == Role.AUDITOR:
+        raise PermissionDenied(_("Auditors have read-only access."))
+
+
+def require_staff_writer(user: User) -> None:
+    if user.role not in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied()
+
+
+def require_role(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise PermissionDenied()

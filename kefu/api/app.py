@@ -1,0 +1,81 @@
+"""The /api/v1 NinjaAPI object: auth, error shape and the domain routers."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI, Router, Schema
+from ninja.renderers import JSONRenderer
+
+from kefu.accounts.models import Team
+from kefu.customers.api import router as customers_router
+from kefu.customers.models import Tier
+from kefu.tickets.api import router as tickets_router
+from kefu.tickets.models import Category
+
+from . import errors
+from .auth import BearerToken
+from .schemas import user_ref
+
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """Chinese text stays readable in responses (no \\uXXXX escapes)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    renderer=UnicodeJSONRenderer(),
+    title="kefu API",
+    version="1.0",
+    description="kefu (客服) REST API. Authenticate with `Authorization: Bearer <token>` "
+    "(create one with `kefu token create --user NAME`). Every list answers "
+    '`{"items": [...], "next": <cursor or null>}`; every error answers '
+    '`{"code", "message", "details"}`.',
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+errors.install(api)
+
+meta = Router(tags=["meta"])
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    role: str
+    language: str
+    time_zone: str
+    customer_id: int | None
+
+
+@meta.get("/me", response=MeOut)
+def me(request):
+    user = request.auth
+    customer = getattr(user, "customer", None) if user.role == "customer" else None
+    return {**user_ref(user), "role": user.role, "language": user.language,
+            "time_zone": user.time_zone, "customer_id": customer.pk if customer else None}
+
+
+@meta.get("/teams")
+def teams(request):
+    return {"items": [{"id": t.pk, "code": t.code, "name": t.label,
+                       "branch": t.branch.code if t.branch_id else None}
+                      for t in Team.objects.select_related("branch")], "next": None}
+
+
+@meta.get("/tiers")
+def tiers(request):
+    return {"items": [{"code": t.code, "name": t.label, "rank": t.rank} for t in Tier.objects.all()],
+            "next": None}
+
+
+@meta.get("/categories")
+def categories(request):
+    return {"items": [{"id": c.pk, "code": c.code, "name": c.label, "parent_id": c.parent_id}
+                      for c in Category.objects.all()], "next": None}
+
+
+api.add_router("", meta)
+api.add_router("", customers_router)
+api.add_router("", tickets_router)

@@ -1,0 +1,69 @@
+"""Template helpers: readable event lines, labels for codes, SLA-free time formatting."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+from kefu.tickets.models import CHANNEL_CHOICES, PRIORITY_CHOICES, STATUS_CHOICES, TYPE_CHOICES
+
+register = template.Library()
+LABELS = {**dict(STATUS_CHOICES), **dict(TYPE_CHOICES), **dict(PRIORITY_CHOICES)}
+CHANNELS = dict(CHANNEL_CHOICES)
+
+
+@register.filter
+def label(code):
+    return LABELS.get(code, code)
+
+
+@register.filter
+def channel_label(code):
+    return CHANNELS.get(code, code)
+
+
+def _user_name(user_id, names):
+    return names.get(user_id) or (f"#{user_id}" if user_id else _("nobody"))
+
+
+@register.simple_tag
+def event_text(event, names=None):
+    names = names or {}
+    d = event.data or {}
+    kind = event.kind
+    if kind == "created":
+        return _("created the ticket (%(channel)s)") % {"channel": CHANNELS.get(d.get("channel"), "")}
+    if kind == "status":
+        text = _("changed status from %(old)s to %(new)s") % {
+            "old": LABELS.get(d.get("old"), d.get("old")), "new": LABELS.get(d.get("new"), d.get("new"))}
+        if d.get("reason") == "auto_close":
+            return _("closed automatically after %(days)s days resolved") % {"days": d.get("days")}
+        if d.get("reason"):
+            text += " — " + d["reason"]
+        return text
+    if kind == "taken":
+        return _("took the contact and became its owner (首问负责)")
+    if kind == "assigned":
+        return _("assigned the ticket to %(name)s") % {"name": _user_name(d.get("assignee"), names)}
+    if kind == "team":
+        return _("moved the ticket to another team")
+    if kind == "owner_transferred":
+        return _("transferred ownership to %(name)s: %(reason)s") % {
+            "name": _user_name(d.get("new"), names), "reason": d.get("reason", "")}
+    if kind == "updated":
+        return _("changed %(fields)s") % {"fields": ", ".join(sorted((d.get("changes") or {}).keys()))}
+    if kind == "merged":
+        return _("merged this ticket into #%(id)s") % {"id": d.get("into")}
+    if kind == "merged_from":
+        return _("merged ticket #%(id)s into this one") % {"id": d.get("source")}
+    if kind == "attachment":
+        return _("attached %(name)s") % {"name": d.get("filename", "")}
+    if kind == "preference_added":
+        return _("added a preference: %(text)s") % {"text": d.get("text", "")}
+    if kind == "preference_removed":
+        return _("removed a preference: %(text)s") % {"text": d.get("text", "")}
+    if kind == "message":
+        return _("replied")
+    if kind == "note":
+        return _("added an internal note")
+    return kind

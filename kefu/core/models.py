@@ -1,0 +1,32 @@
+"""Shared model pieces."""
+
+from django.db import models
+from django.utils.translation import get_language
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class BilingualName(models.Model):
+    """A name in Chinese (``name``) and English (``name_en``); ``label`` picks by language."""
+
+    name = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def label(self) -> str:
+        lang = (get_language() or "zh-hans").lower()
+        if lang.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,31 @@
+"""Loading tickets for a user: the only way views and the API get a ticket."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from kefu.accounts.access import scoped, ticket_scope
+from kefu.accounts.models import User
+from kefu.core.errors import NotFound
+
+from .models import Ticket
+
+
+def tickets_for(user: User):
+    return scoped(Ticket.objects.all(), ticket_scope(user))
+
+
+def ticket_get_for(user: User, ticket_id: int, *, for_update: bool = False) -> Ticket:
+    """The ticket if the user may see it; otherwise 404 (we don't reveal that it exists)."""
+    try:
+        ticket_id = int(ticket_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("Ticket"), ticket_id)
+    qs = tickets_for(user).select_related("customer__tier", "owner", "assignee", "team", "branch",
+                                          "category")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    ticket = qs.filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(_("Ticket"), ticket_id)
+    return ticket

@@ -1,0 +1,141 @@
+"""Non-trivial ticket reads: the filtered inbox, a ticket's timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Role, User
+from kefu.core.errors import ApplicationError
+from kefu.core.pagination import keyset_page
+
+from . import rules
+from .access import tickets_for
+from .models import Attachment, Message, Ticket, TicketEvent
+
+SORTS = {
+    "-updated_at": ("updated_at", True),
+    "updated_at": ("updated_at", False),
+    "-created_at": ("created_at", True),
+    "created_at": ("created_at", False),
+}
+STATUS_GROUPS = {"active": sorted(rules.OPEN_STATUSES)}
+
+
+@dataclass
+class InboxFilter:
+    status: list[str] = field(default_factory=list)
+    type: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    owner: str | None = None  # user id, "me" or "none"
+    assignee: str | None = None
+    team: int | None = None
+    tier: str | None = None
+    customer: int | None = None
+    category: int | None = None
+    tag: str | None = None
+    q: str | None = None
+    sort: str = "-updated_at"
+
+
+def _ids(value: str | None, viewer: User, name: str):
+    if value in (None, ""):
+        return None
+    if value == "me":
+        return viewer.pk
+    if value == "none":
+        return "none"
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApplicationError("invalid_filter", _("%(field)s is not valid.") % {"field": name},
+                               details={"field": name})
+
+
+def _check(values: list[str], enum, name: str, extra=()) -> list[str]:
+    allowed = {e.value for e in enum} | set(extra)
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ApplicationError("invalid_filter", _("%(field)s is not valid.") % {"field": name},
+                               details={"field": name, "allowed": sorted(allowed)})
+    return values
+
+
+def inbox(viewer: User, flt: InboxFilter, *, cursor: str | None, limit: int):
+    """A page of tickets the viewer may see, filtered and sorted; a fixed number of queries."""
+    if flt.sort not in SORTS:
+        raise ApplicationError("invalid_sort", _("%(field)s is not valid.") % {"field": "sort"},
+                               details={"field": "sort", "allowed": list(SORTS)})
+    qs = tickets_for(viewer)
+    statuses = []
+    for s in _check(flt.status, rules.Status, "status", STATUS_GROUPS):
+        statuses += STATUS_GROUPS.get(s, [s])
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if flt.type:
+        qs = qs.filter(type__in=_check(flt.type, rules.Type, "type"))
+    if flt.priority:
+        qs = qs.filter(priority__in=_check(flt.priority, rules.Priority, "priority"))
+    for name, value in (("owner", flt.owner), ("assignee", flt.assignee)):
+        ident = _ids(value, viewer, name)
+        if ident == "none":
+            qs = qs.filter(**{f"{name}__isnull": True})
+        elif ident is not None:
+            qs = qs.filter(**{f"{name}_id": ident})
+    if flt.team:
+        qs = qs.filter(team_id=flt.team)
+    if flt.customer:
+        qs = qs.filter(customer_id=flt.customer)
+    if flt.category:
+        qs = qs.filter(category_id=flt.category)
+    if flt.tier:
+        qs = qs.filter(customer__tier__code=flt.tier)
+    if flt.tag:
+        qs = qs.filter(tags__name=flt.tag)
+    if flt.q:
+        q = flt.q.strip()[:200]
+        if q.startswith("#") and q[1:].isdigit():
+            qs = qs.filter(pk=int(q[1:]))
+        elif q:
+            qs = qs.filter(subject__icontains=q)
+    qs = qs.select_related("customer__tier", "owner", "assignee", "team")
+    field_name, descending = SORTS[flt.sort]
+    return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, limit=limit)
+
+
+@dataclass
+class TimelineItem:
+    at: object
+    kind: str  # "message" | "event"
+    message: Message | None = None
+    event: TicketEvent | None = None
+
+
+def ticket_timeline(ticket: Ticket, viewer: User) -> list[TimelineItem]:
+    """Messages (with attachments) and events in time order; customers see public ones only."""
+    messages = Message.objects.filter(ticket=ticket).select_related("author")
+    attachments = Attachment.objects.filter(ticket=ticket)
+    events = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+    if viewer.role == Role.CUSTOMER:
+        messages = messages.filter(visibility="public")
+        attachments = attachments.filter(internal=False)
+        events = events.filter(kind__in=["created", "status", "merged_from"])
+    else:
+        events = events.exclude(kind__in=["message", "note"])
+    by_message: dict[int, list[Attachment]] = {}
+    loose = []
+    for a in attachments:
+        if a.message_id:
+            by_message.setdefault(a.message_id, []).append(a)
+        else:
+            loose.append(a)
+    items = []
+    for m in messages:
+        m.attachment_list = by_message.get(m.pk, [])
+        items.append(TimelineItem(m.created_at, "message", message=m))
+    for e in events:
+        items.append(TimelineItem(e.created_at, "event", event=e))
+    items.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
+    ticket.loose_attachments = loose
+    return items

@@ -184,7 +184,6 @@ MEDIA_ROOT = DATA_DIR / "media"
 MAX_ATTACHMENT_BYTES = env_int("KEFU_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_ATTACHMENT_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-MAX_JSON_BODY_BYTES = env_int("KEFU_MAX_JSON_BODY_BYTES", 1024 * 1024)
 
 # --- business defaults (policy a business edits lives in the database) -------------------
 AUTO_CLOSE_DAYS = env_int("KEFU_AUTO_CLOSE_DAYS", 7)

@@ -91,3 +91,8 @@ def user_set_language(*, user: User, language: str) -> None:
         raise ApplicationError("invalid_language", _("Unsupported language."))
     user.language = language
     user.save(update_fields=["language"])
+
+
+def purge_old_login_failures() -> int:
+    cutoff = timezone.now() - timedelta(seconds=settings.LOGIN_LOCK_SECONDS)
+    return LoginFailure.objects.filter(at__lt=cutoff).delete()[0]

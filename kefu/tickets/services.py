@@ -561,3 +561,8 @@ def close_resolved_older_than(*, days: int, actor: User | None = None) -> int:
                           "days": days}) for pk in ids
     ])
     return len(ids)
+
+
+def purge_expired_idempotency_keys(*, hours: int) -> int:
+    cutoff = timezone.now() - timezone.timedelta(hours=hours)
+    return IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()[0]

@@ -26,3 +26,13 @@ def auto_close_resolved():
 def auto_close_now(days: int) -> int:
     """The same job on demand (``kefu jobs auto-close``) — used by tests and operators."""
     return services.close_resolved_older_than(days=days)
+
+
+@db_periodic_task(crontab(minute="7"))
+def housekeeping():
+    """Hourly: forget expired Idempotency-Keys and stale sign-in failures."""
+    from kefu.accounts.services import purge_old_login_failures
+
+    keys = services.purge_expired_idempotency_keys(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    failures = purge_old_login_failures()
+    return {"idempotency_keys": keys, "login_failures": failures}

@@ -140,3 +140,17 @@ def test_auto_close_closes_only_old_resolved_tickets(company, make_ticket):
     fresh.refresh_from_db()
     assert old.status == "closed" and fresh.status == "resolved"
     assert old.events.filter(kind="status", data__reason="auto_close").exists()
+
+
+def test_housekeeping_forgets_old_idempotency_keys(company, make_ticket):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kefu.tickets.models import IdempotencyKey
+
+    make_ticket(company.agent_east, company.alice, idempotency_key="k-old")
+    make_ticket(company.agent_east, company.alice, idempotency_key="k-new")
+    IdempotencyKey.objects.filter(key="k-old").update(created_at=timezone.now() - timedelta(hours=30))
+    assert services.purge_expired_idempotency_keys(hours=24) == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["k-new"]

@@ -92,10 +92,17 @@ def cmd_demo(args) -> int:
 
 
 def cmd_createuser(args) -> int:
+    from django.db import transaction
+
     from kefu.accounts.models import Branch, Team
     from kefu.accounts.services import user_create
     from kefu.core.errors import ApplicationError
+    from kefu.customers.models import Customer
 
+    username = args.username or args.username_opt
+    if not username:
+        print("error: give a user name (kefu createuser NAME --role ROLE)", file=sys.stderr)
+        return 2
     password = args.password
     if password is None and not args.no_password:
         if not sys.stdin.isatty():
@@ -105,10 +112,22 @@ def cmd_createuser(args) -> int:
     try:
         branch = Branch.objects.get(code=args.branch) if args.branch else None
         teams = [Team.objects.get(code=c) for c in args.team]
-        user = user_create(username=args.username, password=password, role=args.role,
-                           display_name=args.name or "", email=args.email or "",
-                           language=args.language, branch=branch, teams=teams)
-    except (ApplicationError, Branch.DoesNotExist, Team.DoesNotExist) as exc:
+        customer = None
+        if args.customer is not None:
+            if args.role != "customer":
+                raise ApplicationError("invalid_role", "--customer needs --role customer")
+            customer = Customer.objects.get(pk=args.customer)
+            if customer.user_id:
+                raise ApplicationError("customer_has_user", "that customer already has a login")
+        with transaction.atomic():
+            user = user_create(username=username, password=password, role=args.role,
+                               display_name=args.name or "", email=args.email or "",
+                               language=args.language, branch=branch, teams=teams)
+            if customer is not None:
+                customer.user = user
+                customer.save(update_fields=["user"])
+    except (ApplicationError, Branch.DoesNotExist, Team.DoesNotExist,
+            Customer.DoesNotExist) as exc:
         print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 1
     print(f"created {user.role} {user.username} (id {user.pk})")
@@ -192,7 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("createuser", help="create a user")
-    p.add_argument("username")
+    p.add_argument("username", nargs="?")
+    p.add_argument("--username", dest="username_opt", metavar="NAME")
+    p.add_argument("--customer", type=int, help="customer id a portal user (role customer) acts for")
     p.add_argument("--role", required=True,
                    choices=["customer", "agent", "supervisor", "admin", "auditor"])
     p.add_argument("--password", help="read from stdin/prompt when omitted")

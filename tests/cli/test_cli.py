@@ -123,3 +123,18 @@ def test_demo_is_idempotent(capsys, db):
         "inquiry", "request", "complaint", "praise", "internal"}
     assert Ticket.objects.filter(status="new", owner__isnull=True).exists()
     assert User.objects.filter(username="admin", role="admin").exists()
+
+
+def test_createuser_with_username_option_links_a_customer(capsys, company):
+    from kefu.customers.models import Customer
+
+    carol = Customer.objects.create(name="卡罗", tier=company.regular)
+    assert main(["createuser", "--username", "carol", "--role", "customer", "--password",
+                 "carol-pass-1", "--customer", str(carol.pk)]) == 0
+    carol.refresh_from_db()
+    assert carol.user.username == "carol"
+    # a second login for the same customer is refused and nothing is created
+    assert main(["createuser", "carol2", "--role", "customer", "--password", "carol-pass-2",
+                 "--customer", str(carol.pk)]) == 1
+    assert not User.objects.filter(username="carol2").exists()
+    assert main(["createuser", "--role", "agent"]) == 2

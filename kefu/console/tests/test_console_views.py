@@ -148,3 +148,9 @@ def test_log_a_contact_creates_an_owned_ticket(company):
 def test_static_vendor_files_are_served(company):
     response = Client().get("/static/vendor/htmx.min.js")
     assert response.status_code == 200
+
+
+def test_admin_screens_are_for_administrators_only(company):
+    assert signed_in(company.admin).get("/admin/customers/tier/").status_code == 200
+    assert signed_in(company.agent_east).get("/admin/customers/tier/").status_code == 302
+    assert signed_in(company.supervisor_east).get("/admin/").status_code == 302

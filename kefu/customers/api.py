@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from kefu.accounts.models import Branch
@@ -188,7 +188,7 @@ def create_customer(request, payload: CustomerIn):
     tier, branch, tags = _tier(data.pop("tier")), _branch(data.pop("branch")), data.pop("tags")
     customer = services.customer_create(actor=request.auth, data=data, tier=tier, branch=branch,
                                         tags=tags)
-    return 201, _one(customer_get_for(request.auth, customer.pk))
+    return Status(201, _one(customer_get_for(request.auth, customer.pk)))
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
@@ -220,7 +220,7 @@ def delete_customer(request, customer_id: int):
     """Administrators only; a customer with tickets is kept (409)."""
     customer = customer_get_for(request.auth, customer_id)
     services.customer_delete(customer=customer, actor=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/customers/{customer_id}/timeline", response={200: list[TimelineOut], **ERRORS})
@@ -234,8 +234,8 @@ def add_preference(request, customer_id: int, payload: PreferenceIn):
     customer = customer_get_for(request.auth, customer_id)
     note = services.preference_add(customer=customer, actor=request.auth, text=payload.text,
                                    category=payload.category, important=payload.important)
-    return 201, {"id": note.pk, "category": note.category, "text": note.text,
-                 "important": note.important}
+    return Status(201, {"id": note.pk, "category": note.category, "text": note.text,
+                        "important": note.important})
 
 
 @router.delete("/customers/{customer_id}/preferences/{note_id}", response={204: None, **ERRORS})
@@ -245,4 +245,4 @@ def delete_preference(request, customer_id: int, note_id: int):
     if note is None:
         raise NotFound(_("Preference note"), note_id)
     services.preference_delete(note=note, actor=request.auth)
-    return 204, None
+    return Status(204, None)

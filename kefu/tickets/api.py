@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -239,7 +239,8 @@ def create_ticket(request, payload: TicketIn):
         ticket = ticket_get_for(actor, ticket.pk)
     else:
         ticket.customer = customer
-    return (201 if created else 200), ticket_out(ticket, sorted(payload.tags) if created else None)
+    return Status(201 if created else 200,
+                  ticket_out(ticket, sorted(payload.tags) if created else None))
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})
@@ -283,7 +284,7 @@ def add_message(request, ticket_id: int, payload: MessageIn):
     ticket = ticket_get_for(request.auth, ticket_id)
     message = services.ticket_reply(ticket=ticket, actor=request.auth, body=payload.body,
                                     internal=payload.internal, channel="api")
-    return 201, message_out(message, [])
+    return Status(201, message_out(message, []))
 
 
 @router.get("/tickets/{ticket_id}/events", response={200: EventPage, **ERRORS})
@@ -350,7 +351,7 @@ def upload_attachment(request, ticket_id: int, file: File[UploadedFile],
     ticket = ticket_get_for(request.auth, ticket_id)
     attachment = services.attachment_add(ticket=ticket, actor=request.auth, upload=file,
                                          internal=internal)
-    return 201, attachment_out(attachment)
+    return Status(201, attachment_out(attachment))
 
 
 @router.get("/attachments/{attachment_id}", response={200: None, **ERRORS})

@@ -1,0 +1,61 @@
+"""Start ``kefu serve`` on a free loopback port, wait until it answers, stop it again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def kefu_server(*, env: dict[str, str], workers: int, log: Path):
+    """Yields the base URL of a running ``kefu serve --no-worker`` (gunicorn sync workers)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "kefu.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--workers", str(workers), "--no-worker"]
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, proc, log)
+        yield base
+    finally:
+        _stop(proc)
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"kefu serve exited with {proc.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"kefu serve did not answer /healthz within {timeout:.0f} s; see {log}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # kefu serve passes it on to gunicorn
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # our own session: the server and its workers
+            proc.wait()

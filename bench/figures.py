@@ -30,8 +30,9 @@ class Figure:
     label: str
     connections: int
     script: str = "get.lua"
-    auth: str = "token"  # "token" (API) or "session" (console)
+    auth: str = "token"  # "token" (API), "session" (console) or "none"
     target: Target | None = None
+    reference: bool = False  # a yardstick, not a product path
 
     def paths(self, ticket_ids: list[int]) -> list[str]:
         q = urllib.parse.quote
@@ -42,6 +43,7 @@ class Figure:
             "ticket_api": [f"/api/v1/tickets/{i}" for i in ticket_ids],
             "ticket_html": [f"/tickets/{i}/" for i in ticket_ids],
             "dashboard": ["/inbox/"],
+            "floor": ["/healthz"],
         }.get(self.name, ["/api/v1/tickets"])
 
 
@@ -57,5 +59,9 @@ FIGURES = [
     Figure("ticket_html", "ticket page, console /tickets/<id>/", 4, auth="session",
            target=Target("p50_ms", "<=", 20)),
     Figure("dashboard", "dashboard stand-in: console inbox /inbox/", 4, auth="session"),
+    # Not a product path: the cheapest Django request (middleware, one SELECT 1), i.e. the
+    # most two sync workers can serve on this machine. Read the create target against it.
+    Figure("floor", "floor: GET /healthz (middleware + SELECT 1)", 16, auth="none",
+           reference=True),
 ]
 NAMES = ["commit", *(f.name for f in FIGURES)]

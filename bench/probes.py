@@ -68,27 +68,28 @@ def commit_rate(seconds: float) -> list[dict]:
             raw.close()
         return [{"mode": f"synchronous_commit={sync}, fsync={fsync}", "durable": sync != "off"
                  and fsync == "on", **result}]
-    out = []
     name = connection.settings_dict["NAME"]
-    for sync in ("FULL", "NORMAL"):
-        raw = sqlite3.connect(name, isolation_level=None, timeout=20)
-        try:
-            raw.execute("PRAGMA journal_mode=WAL")
-            raw.execute(f"PRAGMA synchronous={sync}")
-            raw.execute("DROP TABLE IF EXISTS bench_commit")
-            raw.execute("CREATE TABLE bench_commit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                        "at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, note TEXT NOT NULL)")
+    return [_sqlite_commit_rate(name, sync, seconds) for sync in ("FULL", "NORMAL")]
 
-            def insert():
-                raw.execute("BEGIN IMMEDIATE")
-                raw.execute("INSERT INTO bench_commit (note) VALUES (?)", ["x"])
 
-            result = _loop(insert, lambda: raw.execute("COMMIT"), seconds)
-            raw.execute("DROP TABLE bench_commit")
-        finally:
-            raw.close()
-        out.append({"mode": f"WAL, synchronous={sync}", "durable": sync == "FULL", **result})
-    return out
+def _sqlite_commit_rate(name: str, sync: str, seconds: float) -> dict:
+    raw = sqlite3.connect(name, isolation_level=None, timeout=20)
+    try:
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute(f"PRAGMA synchronous={sync}")
+        raw.execute("DROP TABLE IF EXISTS bench_commit")
+        raw.execute("CREATE TABLE bench_commit (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                    "at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, note TEXT NOT NULL)")
+
+        def insert():
+            raw.execute("BEGIN IMMEDIATE")
+            raw.execute("INSERT INTO bench_commit (note) VALUES (?)", ["x"])
+
+        result = _loop(insert, lambda: raw.execute("COMMIT"), seconds)
+        raw.execute("DROP TABLE bench_commit")
+    finally:
+        raw.close()
+    return {"mode": f"WAL, synchronous={sync}", "durable": sync == "FULL", **result}
 
 
 def _loop(insert, commit, seconds: float) -> dict:

@@ -36,7 +36,7 @@ def table(result: dict) -> str:
         m = row.get("median") or {}
         target = row.get("target") or ""
         verdict = ""
-        if target and m:
+        if "target_met" in row and m:
             verdict = "  ok" if row["target_met"] else "  MISSED"
         if row.get("error"):
             verdict = f"  ERROR: {row['error']}"

@@ -19,6 +19,8 @@ end
 
 function init(args)
   n = (thread_id or 0) * 1000003
+  -- passing a headers table to wrk.format would drop the -H ones (the bearer token)
+  wrk.headers["Content-Type"] = "application/json"
 end
 
 function request()
@@ -27,5 +29,5 @@ function request()
     '{"subject":"压测工单 bench %d","description":"配送迟到，请回电。The order was late.",' ..
     '"customer_id":%s,"type":"%s","priority":"%s"}',
     n, customers[(n % #customers) + 1], types[(n % #types) + 1], priorities[(n % #priorities) + 1])
-  return wrk.format("POST", "/api/v1/tickets", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", "/api/v1/tickets", nil, body)
 end

@@ -17,6 +17,15 @@ from kefu.core.errors import PermissionDenied
 from .models import Role, User
 
 
+def user_teams(user: User) -> list:
+    """The user's teams, read once per user object (a request reuses it for scope and routing)."""
+    cached = getattr(user, "_kefu_teams", None)
+    if cached is None:
+        cached = list(user.teams.order_by("code"))
+        user._kefu_teams = cached
+    return cached
+
+
 def is_global_reader(user: User) -> bool:
     return user.role in (Role.ADMIN, Role.AUDITOR) or (
         user.role == Role.SUPERVISOR and user.branch_id is None
@@ -30,7 +39,7 @@ def staff_branch_ids(user: User) -> set[int] | None:
     if user.role == Role.SUPERVISOR:
         return {user.branch_id}
     branch_ids: set[int] = set()
-    for team in user.teams.all():
+    for team in user_teams(user):
         if team.branch_id is None:
             return None
         branch_ids.add(team.branch_id)
@@ -44,7 +53,7 @@ def ticket_scope(user: User) -> Q | None:
     if is_global_reader(user):
         return None
     if user.role in (Role.SUPERVISOR, Role.AGENT):
-        team_ids = list(user.teams.values_list("id", flat=True))
+        team_ids = [team.pk for team in user_teams(user)]
         mine = Q(team_id__in=team_ids) | Q(owner=user) | Q(assignee=user)
         return mine | Q(branch_id=user.branch_id) if user.role == Role.SUPERVISOR else mine
     if user.role == Role.CUSTOMER:

@@ -25,7 +25,7 @@ from kefu.customers.models import PreferenceNote, Tier
 from kefu.customers.selectors import customer_timeline
 from kefu.customers.services import preference_add
 from kefu.tickets import rules, selectors, services
-from kefu.tickets.access import ticket_get_for
+from kefu.tickets.access import ticket_get_for, tickets_for
 from kefu.tickets.models import (
     CHANNEL_CHOICES,
     PRIORITY_CHOICES,
@@ -181,6 +181,10 @@ def _act(request, ticket_id, action):
         if isinstance(exc, NotFound):
             raise
         messages.error(request, exc.message)
+    if not tickets_for(request.user).filter(pk=ticket_id).exists():
+        # Handed over outside the actor's view: back to the inbox.
+        messages.info(request, _("The ticket has been handed over and is no longer in your view."))
+        return redirect("console:inbox")
     return redirect("console:ticket", ticket_id=ticket_id)
 
 

@@ -16,8 +16,9 @@ files are never touched, and reports:
 English is the source language, so en entries may stay empty; they are checked for
 presence, and for placeholders where someone did fill them in.
 
-Comparing with the source needs GNU gettext (xgettext, msguniq, msgmerge); the catalogue
-checks alone (``catalogue_findings``) need only polib.
+Folders named in ``IGNORED_DIRS`` (tests, static files, …) are not read, by the check
+or by ``--update``. Comparing with the source needs GNU gettext (xgettext, msguniq,
+msgmerge, msgattrib); the catalogue checks alone (``catalogue_findings``) need only polib.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ DOMAIN = "django"
 LANGUAGES = ("zh_Hans", "en")
 MUST_TRANSLATE = frozenset({"zh_Hans"})
 GETTEXT_TOOLS = ("xgettext", "msguniq", "msgmerge", "msgattrib")
-# Files makemessages reads for the "django" domain, and folders that are never source.
+# Files makemessages reads for the "django" domain, and folders whose strings no user sees.
 SOURCE_SUFFIXES = (".py", ".html", ".txt")
-IGNORED_DIRS = ("node_modules", ".venv", "venv", "__pycache__", "locale", "static")
+IGNORED_DIRS = (
+    "node_modules", ".venv", "venv", "__pycache__", "locale", "static", "tests", "testing",
+)
 
 
 @dataclass(frozen=True)

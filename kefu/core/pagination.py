@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -26,20 +26,33 @@ def encode_cursor(value, pk: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, *, is_datetime: bool) -> tuple:
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
+
+
+def decode_cursor(cursor: str, *, kind: str) -> tuple:
+    """``kind`` is "datetime", "int" or "str": the type of the sort field."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(pk, int) or isinstance(pk, bool):
+        if not valid_id(pk):
             raise ValueError
-        if is_datetime:
+        if kind == "datetime":
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 raise ValueError
-        elif not isinstance(value, int | str) or isinstance(value, bool):
+            value = value.astimezone(UTC)  # overflows here, not in the database, when absurd
+        elif kind == "int":
+            if not valid_id(value):
+                raise ValueError
+        elif not isinstance(value, str):
             raise ValueError
         return value, pk
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError,
+            json.JSONDecodeError):
         raise ApplicationError("invalid_cursor", _("The page cursor is not valid."),
                                details={"field": "cursor"})
 
@@ -55,10 +68,13 @@ def keyset_page(qs: QuerySet, *, field: str, descending: bool, cursor: str | Non
                 limit: int) -> tuple[list, str | None]:
     """One page of ``qs`` ordered by (field, id); returns the rows and the next cursor."""
     limit = check_limit(limit)
-    model_field = qs.model._meta.get_field(field)
-    is_dt = model_field.get_internal_type() == "DateTimeField"
+    internal = qs.model._meta.get_field(field).get_internal_type()
+    kind = ("datetime" if internal == "DateTimeField"
+            else "int" if internal in ("AutoField", "BigAutoField", "IntegerField",
+                                       "BigIntegerField", "PositiveIntegerField")
+            else "str")
     if cursor:
-        value, pk = decode_cursor(cursor, is_datetime=is_dt)
+        value, pk = decode_cursor(cursor, kind=kind)
         op = "lt" if descending else "gt"
         qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
     sign = "-" if descending else ""

@@ -24,7 +24,10 @@ class TimelineEntry:
 def customer_timeline(customer: Customer, *, viewer: User, limit: int = 50) -> list[TimelineEntry]:
     """Every interaction with the customer, newest first: their tickets' events and
     customer-level events. Customers never see internal notes or staff-only events."""
-    ticket_events = (TicketEvent.objects.filter(ticket__customer=customer)
+    from kefu.tickets.access import tickets_for
+
+    visible = tickets_for(viewer).filter(customer=customer).values("pk")
+    ticket_events = (TicketEvent.objects.filter(ticket__in=visible)
                      .select_related("actor", "ticket").order_by("-created_at", "-id"))
     if viewer.role == Role.CUSTOMER:
         ticket_events = ticket_events.filter(kind__in=["created", "message", "status", "merged"])

@@ -69,7 +69,7 @@ def _event(customer, actor, kind, **data):
 def _set_tags(customer: Customer, names) -> None:
     tags = []
     for name in names or []:
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 60:
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 60 or "\x00" in name:
             raise ApplicationError("invalid_tag", _("Tags must be short text."))
         tags.append(Tag.objects.get_or_create(name=name.strip())[0])
     customer.tags.set(tags)
@@ -138,7 +138,7 @@ def preference_add(*, customer: Customer, actor: User, text: str, category: str 
                    important: bool = False) -> PreferenceNote:
     require_staff_writer(actor)
     text = (text or "").strip()
-    if not text or len(text) > 300:
+    if not text or len(text) > 300 or "\x00" in text:
         raise ApplicationError("invalid_preference", _("A preference note is 1 to 300 characters."),
                                details={"field": "text"})
     if category not in PreferenceNote.Category.values:

@@ -393,5 +393,7 @@ def _analyse(*tables: str) -> None:
             for table in tables:
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
         else:
-            cursor.execute("PRAGMA analysis_limit=1000")
-            cursor.execute("ANALYZE")
+            # A full ANALYZE (a few seconds): sampled statistics (analysis_limit) mislead
+            # the planner into sorting a whole team's tickets for the inbox.
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")

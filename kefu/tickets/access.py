@@ -11,6 +11,9 @@ from kefu.core.errors import NotFound
 from .models import Ticket
 
 
+TICKET_RELATED = ("customer__tier", "owner", "assignee", "team", "branch", "category__parent__parent")
+
+
 def tickets_for(user: User):
     return scoped(Ticket.objects.all(), ticket_scope(user))
 
@@ -21,11 +24,17 @@ def ticket_get_for(user: User, ticket_id: int, *, for_update: bool = False) -> T
         ticket_id = int(ticket_id)
     except (TypeError, ValueError):
         raise NotFound(_("Ticket"), ticket_id)
-    qs = tickets_for(user).select_related("customer__tier", "owner", "assignee", "team", "branch",
-                                          "category")
+    qs = tickets_for(user).select_related(*TICKET_RELATED)
     if for_update:
         qs = qs.select_for_update(of=("self",))
     ticket = qs.filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(_("Ticket"), ticket_id)
     return ticket
+
+
+def ticket_after_write(ticket_id: int) -> Ticket:
+    """Re-read a ticket the caller has just changed, without re-checking scope: handing a
+    ticket to another branch may take it out of the actor's view, but the answer must still
+    describe the change that was made."""
+    return Ticket.objects.select_related(*TICKET_RELATED).get(pk=ticket_id)

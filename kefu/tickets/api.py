@@ -17,7 +17,7 @@ from kefu.core.errors import ApplicationError, NotFound
 from kefu.customers.access import customer_get_for
 
 from . import selectors, services
-from .access import ticket_get_for
+from .access import ticket_after_write, ticket_get_for
 from .models import Attachment, Category, Message, TicketEvent
 
 router = Router(tags=["tickets"])
@@ -236,7 +236,7 @@ def create_ticket(request, payload: TicketIn):
         category=_category(payload.category_id), team=_team(payload.team_id), tags=payload.tags,
         idempotency_key=key, fingerprint=services.request_fingerprint(payload.dict()) if key else None)
     if not created:
-        ticket = ticket_get_for(actor, ticket.pk)
+        ticket = ticket_after_write(ticket.pk)
     else:
         ticket.customer = customer
     return Status(201 if created else 200,
@@ -258,7 +258,7 @@ def patch_ticket(request, ticket_id: int, payload: TicketPatch):
         raise ApplicationError("invalid_input", _("%(field)s cannot be null.") % {"field": key},
                                details={"field": key})
     services.ticket_update(ticket=ticket, actor=request.auth, **fields)
-    return ticket_out(ticket_get_for(request.auth, ticket_id))
+    return ticket_out(ticket_after_write(ticket_id))
 
 
 @router.get("/tickets/{ticket_id}/messages", response={200: MessagePage, **ERRORS})
@@ -305,7 +305,7 @@ def transition(request, ticket_id: int, payload: TransitionIn):
     ticket = ticket_get_for(request.auth, ticket_id)
     services.ticket_transition(ticket=ticket, actor=request.auth, status=payload.status,
                                reason=payload.reason)
-    return ticket_out(ticket_get_for(request.auth, ticket_id))
+    return ticket_out(ticket_after_write(ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/take", response={200: TicketOut, **ERRORS})
@@ -313,7 +313,7 @@ def take(request, ticket_id: int):
     """Take the contact: you become its owner (首问负责) if nobody owns it, and its assignee."""
     ticket = ticket_get_for(request.auth, ticket_id)
     services.ticket_take(ticket=ticket, actor=request.auth)
-    return ticket_out(ticket_get_for(request.auth, ticket_id))
+    return ticket_out(ticket_after_write(ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/assign", response={200: TicketOut, **ERRORS})
@@ -323,7 +323,7 @@ def assign(request, ticket_id: int, payload: AssignIn):
     assignee = _staff_user(payload.assignee_id) if payload.assignee_id is not None else None
     services.ticket_assign(ticket=ticket, actor=request.auth, assignee=assignee,
                            team=_team(payload.team_id))
-    return ticket_out(ticket_get_for(request.auth, ticket_id))
+    return ticket_out(ticket_after_write(ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/owner", response={200: TicketOut, **ERRORS})
@@ -333,7 +333,7 @@ def transfer_owner(request, ticket_id: int, payload: OwnerIn):
     services.ticket_transfer_ownership(ticket=ticket, actor=request.auth,
                                        new_owner=_staff_user(payload.owner_id),
                                        reason=payload.reason)
-    return ticket_out(ticket_get_for(request.auth, ticket_id))
+    return ticket_out(ticket_after_write(ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/merge", response={200: TicketOut, **ERRORS})
@@ -342,7 +342,7 @@ def merge(request, ticket_id: int, payload: MergeIn):
     source = ticket_get_for(request.auth, ticket_id)
     target = ticket_get_for(request.auth, payload.into_id)
     services.ticket_merge(source=source, target=target, actor=request.auth)
-    return ticket_out(ticket_get_for(request.auth, payload.into_id))
+    return ticket_out(ticket_after_write(payload.into_id))
 
 
 @router.post("/tickets/{ticket_id}/attachments", response={201: dict, **ERRORS})

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role, User
 from kefu.core.errors import ApplicationError
-from kefu.core.pagination import keyset_page
+from kefu.core.pagination import keyset_page, valid_id
 
 from . import rules
 from .access import tickets_for
@@ -47,10 +47,13 @@ def _ids(value: str | None, viewer: User, name: str):
     if value == "none":
         return "none"
     try:
-        return int(value)
+        ident = int(value)
     except (TypeError, ValueError):
+        ident = -1
+    if not valid_id(ident):
         raise ApplicationError("invalid_filter", _("%(field)s is not valid.") % {"field": name},
                                details={"field": name})
+    return ident
 
 
 def _check(values: list[str], enum, name: str, extra=()) -> list[str]:
@@ -83,12 +86,14 @@ def inbox(viewer: User, flt: InboxFilter, *, cursor: str | None, limit: int):
             qs = qs.filter(**{f"{name}__isnull": True})
         elif ident is not None:
             qs = qs.filter(**{f"{name}_id": ident})
-    if flt.team:
-        qs = qs.filter(team_id=flt.team)
-    if flt.customer:
-        qs = qs.filter(customer_id=flt.customer)
-    if flt.category:
-        qs = qs.filter(category_id=flt.category)
+    for name in ("team", "customer", "category"):
+        ident = getattr(flt, name)
+        if ident is None or ident == "":
+            continue
+        if not valid_id(ident):
+            raise ApplicationError("invalid_filter", _("%(field)s is not valid.") % {"field": name},
+                                   details={"field": name})
+        qs = qs.filter(**{f"{name}_id": ident})
     if flt.tier:
         qs = qs.filter(customer__tier__code=flt.tier)
     if flt.tag:
@@ -99,7 +104,7 @@ def inbox(viewer: User, flt: InboxFilter, *, cursor: str | None, limit: int):
             qs = qs.filter(pk=int(q[1:]))
         elif q:
             qs = qs.filter(subject__icontains=q)
-    qs = qs.select_related("customer__tier", "owner", "assignee", "team")
+    qs = qs.select_related("customer__tier", "owner", "assignee", "team", "category__parent__parent")
     field_name, descending = SORTS[flt.sort]
     return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, limit=limit)
 

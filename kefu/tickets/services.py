@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu.accounts.access import require_staff_writer, require_writer
+from kefu.accounts.access import require_staff_writer, require_writer, user_teams
 from kefu.accounts.models import Role, Team, User
 from kefu.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from kefu.customers.models import Customer, Tag
@@ -62,9 +62,9 @@ def _clean_text(field: str, value: str | None, *, required: bool, limit: int) ->
 def route_team(*, customer: Customer, actor: User) -> Team:
     """Default queue: the actor's first team, else the customer's branch team, else any team."""
     if actor.role in AGENT_ROLES:
-        team = actor.teams.order_by("code").first()
-        if team:
-            return team
+        teams = user_teams(actor)
+        if teams:
+            return teams[0]
     if customer.branch_id:
         team = Team.objects.filter(branch_id=customer.branch_id).order_by("code").first()
         if team:
@@ -152,8 +152,8 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
         tag = tag.strip()
         if not tag:
             continue
-        if len(tag) > 60:
-            raise ApplicationError("invalid_tag", _("A tag is at most 60 characters."))
+        if len(tag) > 60 or "\x00" in tag:
+            raise ApplicationError("invalid_tag", _("A tag is at most 60 characters of text."))
         if tag not in cleaned:
             cleaned.append(tag)
     return cleaned

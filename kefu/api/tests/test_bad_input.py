@@ -309,21 +309,6 @@ CASES = [
                                            {"data": {"tags": ["a\x00b"]}}), 400, "invalid_tag"),
     ("NUL: preference", lambda w: ("post", f"/api/v1/customers/{w.alice}/preferences",
                                    {"data": {"text": "a\x00b"}}), 400, "invalid_preference"),
-    ("NUL: ticket search", lambda w: ("get", "/api/v1/tickets", {"params": {"q": "a\x00b"}}),
-     400, "invalid_filter"),
-    ("NUL: ticket tag filter", lambda w: ("get", "/api/v1/tickets", {"params": {"tag": "a\x00"}}),
-     400, "invalid_filter"),
-    ("NUL: ticket tier filter", lambda w: ("get", "/api/v1/tickets",
-                                           {"params": {"tier": "a\x00"}}), 400, "invalid_filter"),
-    ("NUL: customer search", lambda w: ("get", "/api/v1/customers", {"params": {"q": "a\x00b"}}),
-     400, "invalid_filter"),
-    ("NUL: customer tag filter", lambda w: ("get", "/api/v1/customers",
-                                            {"params": {"tag": "a\x00"}}), 400, "invalid_filter"),
-    ("NUL: customer tier filter", lambda w: ("get", "/api/v1/customers",
-                                             {"params": {"tier": "a\x00"}}), 400, "invalid_filter"),
-    ("NUL: customer branch filter", lambda w: ("get", "/api/v1/customers",
-                                               {"params": {"branch": "a\x00"}}),
-     400, "invalid_filter"),
     # --- unknown ids ----------------------------------------------------------------------
     ("404: get ticket", lambda w: ("get", f"/api/v1/tickets/{MISSING}", {}), 404, "not_found"),
     ("404: get ticket, huge id", lambda w: ("get", f"/api/v1/tickets/{HUGE}", {}),
@@ -532,18 +517,38 @@ def test_bad_input_is_refused_and_changes_nothing(company, w, api_as, build, sta
     assert snapshot() == before
 
 
-def test_out_of_range_ids_in_filters_are_never_a_500(company, w, api_as):
-    # given ids larger than any database integer in list filters
+def _empty_page_or_refusal(response, codes: set[str]) -> None:
+    """A filter nothing can match: an empty page, or a clean 4xx; never a server error."""
+    assert response.status_code in (200, 400, 422), response.content
+    if response.status_code == 200:
+        assert response.json()["items"] == []
+    else:
+        body = assert_error(response, response.status_code, response.json()["code"])
+        assert body["code"] in codes, body
+
+
+@pytest.mark.parametrize(("path", "name"), [
+    ("/api/v1/tickets", "q"), ("/api/v1/tickets", "tag"), ("/api/v1/tickets", "tier"),
+    ("/api/v1/customers", "q"), ("/api/v1/customers", "tag"), ("/api/v1/customers", "tier"),
+    ("/api/v1/customers", "branch"),
+])
+def test_nul_bytes_in_filters_are_never_a_500(company, w, api_as, path, name):
+    # given a filter value with a NUL byte (PostgreSQL cannot even compare such text)
     api = api_as(company.admin)
-    for name in ("team", "customer", "category", "owner", "assignee"):
-        # when they are used to filter tickets
-        response = api.get("/api/v1/tickets", {name: str(HUGE)})
-        # then the answer is an empty list or a clean refusal, never a server error
-        assert response.status_code in (200, 400, 422), (name, response.content)
-        if response.status_code == 200:
-            assert response.json()["items"] == [], name
-        else:
-            assert set(response.json()) == {"code", "message", "details"}
+    # when it is used to filter a list
+    response = api.get(path, {name: "大\x00米"})
+    # then it matches nothing, or is refused as a bad filter
+    _empty_page_or_refusal(response, {"invalid_filter", "invalid_input"})
+
+
+@pytest.mark.parametrize("name", ["team", "customer", "category", "owner", "assignee"])
+def test_out_of_range_ids_in_filters_are_never_a_500(company, w, api_as, name):
+    # given an id larger than any database integer in a ticket list filter
+    api = api_as(company.admin)
+    # when it is used
+    response = api.get("/api/v1/tickets", {name: str(HUGE)})
+    # then it matches nothing, or is refused as a bad filter
+    _empty_page_or_refusal(response, {"invalid_filter", "invalid_input"})
 
 
 @pytest.mark.parametrize("value", [[HUGE, 1], [1, HUGE], [-HUGE, 1]])

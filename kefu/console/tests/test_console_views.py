@@ -154,3 +154,16 @@ def test_admin_screens_are_for_administrators_only(company):
     assert signed_in(company.admin).get("/admin/customers/tier/").status_code == 200
     assert signed_in(company.agent_east).get("/admin/customers/tier/").status_code == 302
     assert signed_in(company.supervisor_east).get("/admin/").status_code == 302
+
+
+def test_handing_a_ticket_out_of_view_returns_to_the_inbox(company, make_ticket):
+    ticket = make_ticket(company.agent_hq, company.bob)
+    client = signed_in(company.supervisor_east)
+    ticket.team = company.east_team
+    ticket.owner = company.agent_east
+    ticket.save()
+    response = client.post(f"/tickets/{ticket.pk}/assign/", {"team": company.west_team.pk,
+                                                             "assignee": company.agent_west.pk})
+    assert response["Location"] == "/inbox/"
+    ticket.refresh_from_db()
+    assert ticket.team == company.west_team and ticket.owner == company.agent_east

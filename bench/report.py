@@ -29,8 +29,8 @@ def table(result: dict) -> str:
         f"median of {head['runs']} run(s) × {head['duration_s']:g} s",
         "",
         f"{'figure':<58} {'conns':>5} {'req/s':>8} {'p50':>9} {'p95':>9} {'p99':>9} "
-        f"{'queries':>8}  target",
-        "-" * 124,
+        f"{'queries':>7} {'CPU ms/req':>11}  target",
+        "-" * 136,
     ]
     for row in result["figures"]:
         m = row.get("median") or {}
@@ -43,12 +43,15 @@ def table(result: dict) -> str:
         elif m.get("errors"):
             verdict += f"  ({int(m['errors'])} failed requests)"
         queries = row.get("queries")
+        used = (f"{m['cpu_app_ms']:.1f}+{m['cpu_db_ms']:.1f}" if "cpu_app_ms" in m else "")
         lines.append(
             f"{row['label'][:58]:<58} {row.get('connections', ''):>5} "
             f"{m.get('rps', 0):>8.1f} {_ms(m.get('p50_ms')):>9} {_ms(m.get('p95_ms')):>9} "
-            f"{_ms(m.get('p99_ms')):>9} {'' if queries is None else queries:>8}  "
+            f"{_ms(m.get('p99_ms')):>9} {'' if queries is None else queries:>7} {used:>11}  "
             f"{target}{verdict}")
     lines.append("")
+    lines.append("CPU ms/req: CPU time per request in the web server (app) + the PostgreSQL "
+                 "backends serving it (db; on SQLite it is inside app).")
     lines += [f"note: {n}" for n in result.get("notes", [])]
     return "\n".join(lines)
 

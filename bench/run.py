@@ -11,7 +11,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from . import load, prepare, probes, report
+from . import cpu, load, prepare, probes, report
 from .figures import FIGURES, NAMES, Figure
 from .server import kefu_server
 
@@ -77,11 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         log = Path(env["KEFU_DATA_DIR"]) / "bench-server.log"
         print(f"bench: starting kefu serve --workers {args.workers} --no-worker (log: {log})",
               flush=True)
-        with kefu_server(env=env, workers=args.workers, log=log) as base:
+        with kefu_server(env=env, workers=args.workers, log=log) as (base, pid):
+            meter = cpu.Meter(pid)
             cookie = (prepare.console_login(base) if any(f.auth == "session" for f in figures)
                       else "")
             for fig in figures:
-                result["figures"].append(_measure(fig, base, fx, cookie, args, result["notes"]))
+                result["figures"].append(_measure(fig, base, fx, cookie, args, meter,
+                                                  result["notes"]))
                 connection.close()
     path = report.write_json(result, db)
     print()
@@ -90,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _measure(fig: Figure, base: str, fx: prepare.Fixtures, cookie: str, args, notes) -> dict:
+def _measure(fig: Figure, base: str, fx: prepare.Fixtures, cookie: str, args,
+             meter: cpu.Meter, notes: list[str]) -> dict:
     row: dict = {"name": fig.name, "label": fig.label, "connections": fig.connections,
                  "target": str(fig.target) if fig.target else "reference" if fig.reference
                  else None}
@@ -109,12 +112,16 @@ def _measure(fig: Figure, base: str, fx: prepare.Fixtures, cookie: str, args, no
                  headers=headers, env=wrk_env)
         runs = []
         for i in range(args.runs):
+            meter.start()
             run = load.wrk(base, script=fig.script, connections=fig.connections,
                            seconds=args.duration, headers=headers, env=wrk_env)
+            used = meter.stop(run.requests)
             print(f"  run {i + 1}: {run.rps:.1f} req/s, p50 {run.p50_ms:.2f} ms, "
                   f"p95 {run.p95_ms:.2f} ms, p99 {run.p99_ms:.2f} ms"
+                  + (f", CPU/request {used['cpu_app_ms']:.1f} ms app + "
+                     f"{used['cpu_db_ms']:.1f} ms db" if used else "")
                   + (f", {run.errors} failed" if run.errors else ""), flush=True)
-            runs.append(run.as_dict())
+            runs.append({**run.as_dict(), **used})
     except (load.LoadError, RuntimeError, subprocess.TimeoutExpired) as exc:
         row["error"] = str(exc)[:300]
         print(f"  error: {exc}", file=sys.stderr, flush=True)
@@ -122,6 +129,15 @@ def _measure(fig: Figure, base: str, fx: prepare.Fixtures, cookie: str, args, no
     row["runs"] = runs
     row["median"] = report.median_run(runs)
     row["load_after"] = _loadavg()
+    m = row["median"]
+    if m.get("cpu_app_ms"):
+        spent = m["cpu_app_ms"] + m["cpu_db_ms"] + m["cpu_wrk_ms"]
+        m["cpu_bound_rps"] = round((os.cpu_count() or 1) * 1000 / spent, 1)
+        if fig.name in ("create", "floor"):
+            notes.append(f"{fig.name}: {spent:.1f} ms of CPU per request (app "
+                         f"{m['cpu_app_ms']:.1f}, db {m['cpu_db_ms']:.1f}, wrk "
+                         f"{m['cpu_wrk_ms']:.2f}): {os.cpu_count()} idle cores could serve at "
+                         f"most ~{m['cpu_bound_rps']:.0f} req/s.")
     if fig.target:
         row["target_met"] = (fig.target.met(row["median"][fig.target.metric])
                              and not any(r["errors"] for r in runs))

@@ -21,7 +21,7 @@ def free_port() -> int:
 
 @contextmanager
 def kefu_server(*, env: dict[str, str], workers: int, log: Path):
-    """Yields the base URL of a running ``kefu serve --no-worker`` (gunicorn sync workers)."""
+    """Yields (base URL, pid) of a running ``kefu serve --no-worker`` (gunicorn sync workers)."""
     port = free_port()
     cmd = [sys.executable, "-m", "kefu.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers), "--no-worker"]
@@ -31,7 +31,7 @@ def kefu_server(*, env: dict[str, str], workers: int, log: Path):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc, log)
-        yield base
+        yield base, proc.pid
     finally:
         _stop(proc)
 

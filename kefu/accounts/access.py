@@ -57,7 +57,8 @@ def ticket_scope(user: User) -> Q | None:
         mine = Q(team_id__in=team_ids) | Q(owner=user) | Q(assignee=user)
         return mine | Q(branch_id=user.branch_id) if user.role == Role.SUPERVISOR else mine
     if user.role == Role.CUSTOMER:
-        return Q(customer__user=user)
+        # Internal tickets (staff work about a customer) are never shown to the customer.
+        return Q(customer__user=user) & ~Q(type="internal")
     return Q(pk__in=[])
 
 

@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.renderers import JSONRenderer
 
 from kefu.accounts.models import Team
+from kefu.core.errors import PermissionDenied
 from kefu.customers.api import router as customers_router
 from kefu.customers.models import Tier
 from kefu.tickets.api import router as tickets_router
@@ -59,6 +60,9 @@ def me(request):
 
 @meta.get("/teams")
 def teams(request):
+    """Staff only: the organisation's teams."""
+    if request.auth.role == "customer":
+        raise PermissionDenied()
     return {"items": [{"id": t.pk, "code": t.code, "name": t.label,
                        "branch": t.branch.code if t.branch_id else None}
                       for t in Team.objects.select_related("branch")], "next": None}

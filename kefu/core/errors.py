@@ -43,3 +43,12 @@ class PermissionDenied(ApplicationError):
 
 class Conflict(ApplicationError):
     status = 409
+
+
+def reject_nul(value, field: str, code: str = "invalid_text") -> None:
+    """Text with a NUL byte is never valid input (PostgreSQL cannot even store it)."""
+    if isinstance(value, str) and "\x00" in value:
+        from django.utils.translation import gettext as _
+
+        raise ApplicationError(code, _("%(field)s contains a NUL character.")
+                               % {"field": field}, details={"field": field})

@@ -11,12 +11,12 @@ from pydantic import Field
 
 from kefu.accounts.models import Branch
 from kefu.api.schemas import ErrorOut, StrictIn
-from kefu.core.errors import NotFound
+from kefu.core.errors import NotFound, reject_nul
 from kefu.core.pagination import keyset_page
 
 from . import services
 from .access import customer_get_for, customers_for
-from .models import PreferenceNote, Tier
+from .models import Customer, PreferenceNote, Tier
 from .selectors import customer_timeline
 
 router = Router(tags=["customers"])
@@ -124,6 +124,13 @@ def customer_out(c, tags: list[str], prefs: list[PreferenceNote]) -> dict:
     }
 
 
+def _after_write(customer_id: int):
+    """Re-read a customer just written, without scope: moving a customer to another branch
+    may take them out of the actor's view, but the answer must describe what was done."""
+    return (Customer.objects.select_related("tier", "branch", "organisation", "household")
+            .get(pk=customer_id))
+
+
 def _one(c) -> dict:
     return customer_out(c, [t.name for t in c.tags.all()], list(c.preferences.all()))
 
@@ -157,6 +164,8 @@ class CustomerFilters(Schema):
 
 @router.get("/customers", response={200: CustomerPage, **ERRORS})
 def list_customers(request, filters: Query[CustomerFilters]):
+    for name in ("q", "tier", "branch", "tag"):
+        reject_nul(getattr(filters, name), name, "invalid_filter")
     qs = customers_for(request.auth).select_related("tier", "branch", "organisation", "household")
     if filters.q:
         q = filters.q.strip()
@@ -188,7 +197,7 @@ def create_customer(request, payload: CustomerIn):
     tier, branch, tags = _tier(data.pop("tier")), _branch(data.pop("branch")), data.pop("tags")
     customer = services.customer_create(actor=request.auth, data=data, tier=tier, branch=branch,
                                         tags=tags)
-    return Status(201, _one(customer_get_for(request.auth, customer.pk)))
+    return Status(201, _one(_after_write(customer.pk)))
 
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
@@ -212,7 +221,7 @@ def patch_customer(request, customer_id: int, payload: CustomerPatch):
                                    details={"field": key})
     services.customer_update(customer=customer, actor=request.auth, data=data, tier=tier,
                              branch=branch, set_branch=set_branch, tags=tags)
-    return _one(customer_get_for(request.auth, customer_id))
+    return _one(_after_write(customer_id))
 
 
 @router.delete("/customers/{customer_id}", response={204: None, **ERRORS})

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from kefu.accounts.models import Role, User
 from kefu.tickets.models import TicketEvent
+from kefu.tickets.selectors import CUSTOMER_EVENT_KINDS, customer_event_data
 
 from .models import Customer, CustomerEvent
 
@@ -30,8 +31,11 @@ def customer_timeline(customer: Customer, *, viewer: User, limit: int = 50) -> l
     ticket_events = (TicketEvent.objects.filter(ticket__in=visible)
                      .select_related("actor", "ticket").order_by("-created_at", "-id"))
     if viewer.role == Role.CUSTOMER:
-        ticket_events = ticket_events.filter(kind__in=["created", "message", "status", "merged"])
-    entries = [TimelineEntry(e.created_at, e.kind, e.data, e.actor.name if e.actor else None,
+        ticket_events = ticket_events.filter(kind__in=CUSTOMER_EVENT_KINDS)
+    is_customer = viewer.role == Role.CUSTOMER
+    entries = [TimelineEntry(e.created_at, e.kind,
+                             customer_event_data(e) if is_customer else e.data,
+                             None if is_customer else (e.actor.name if e.actor else None),
                              e.ticket_id, e.ticket.subject) for e in ticket_events[:limit]]
     if viewer.role != Role.CUSTOMER:
         for e in (CustomerEvent.objects.filter(customer=customer).select_related("actor")

@@ -277,8 +277,10 @@ def grow_tickets(target: int, rng: random.Random, chunk: int = 50_000) -> int:
                 created = now - timedelta(days=age)
                 status = _ticket_status(age, rng)
                 owner = None if status == "new" else rng.choice(members[team_id])
-                responded = created + timedelta(minutes=rng.randint(3, 240)) if owner else None
-                resolved = (created + timedelta(hours=6)
+                # nothing happens in the future: recent tickets are answered/resolved by now
+                responded = (min(created + timedelta(minutes=rng.randint(3, 240)), now)
+                             if owner else None)
+                resolved = (min(created + timedelta(hours=6), now)
                             if status in ("resolved", "closed") else None)
                 priority = rng.choice(priorities) if ttype != "complaint" else "high"
                 tickets.append([subject, description, customer_id, ttype, priority, status,

@@ -10,7 +10,6 @@ from kefu.core.errors import NotFound
 
 from .models import Ticket
 
-
 TICKET_RELATED = ("customer__tier", "owner", "assignee", "team", "branch", "category__parent__parent")
 
 

@@ -19,6 +19,7 @@ from kefu.customers.access import customer_get_for
 from . import selectors, services
 from .access import ticket_after_write, ticket_get_for
 from .models import Attachment, Category, Message, TicketEvent
+from .selectors import CUSTOMER_EVENT_KINDS, customer_event_data
 
 router = Router(tags=["tickets"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
@@ -129,14 +130,16 @@ class EventPage(Schema):
     next: str | None
 
 
-def ticket_out(t, tags: list[str] | None = None) -> dict:
+def ticket_out(t, tags: list[str] | None = None, paths: dict[int, str] | None = None) -> dict:
     c = t.customer
+    if t.category_id and paths is None:
+        paths = selectors.category_paths()
     return {
         "id": t.pk, "subject": t.subject, "description": t.description, "status": t.status,
         "type": t.type, "priority": t.priority, "channel": t.channel,
         "customer": {"id": c.pk, "name": c.name, "tier": c.tier.code},
         "team": {"id": t.team.pk, "code": t.team.code, "name": t.team.label},
-        "category": ({"id": t.category.pk, "code": t.category.code, "name": t.category.path_label}
+        "category": ({"id": t.category_id, "code": t.category.code, "name": paths[t.category_id]}
                      if t.category_id else None),
         "owner": user_ref(t.owner), "assignee": user_ref(t.assignee),
         "merged_into": t.merged_into_id,
@@ -209,7 +212,8 @@ def list_tickets(request, filters: Query[TicketFilters]):
     rows, nxt = selectors.inbox(request.auth, selectors.InboxFilter(**data), cursor=cursor,
                                 limit=limit)
     tags = _tags_for([t.pk for t in rows])
-    return {"items": [ticket_out(t, tags.get(t.pk, [])) for t in rows], "next": nxt}
+    paths = selectors.category_paths() if any(t.category_id for t in rows) else {}
+    return {"items": [ticket_out(t, tags.get(t.pk, []), paths) for t in rows], "next": nxt}
 
 
 def _tags_for(ticket_ids: list[int]) -> dict[int, list[str]]:
@@ -239,8 +243,7 @@ def create_ticket(request, payload: TicketIn):
         ticket = ticket_after_write(ticket.pk)
     else:
         ticket.customer = customer
-    return Status(201 if created else 200,
-                  ticket_out(ticket, sorted(payload.tags) if created else None))
+    return Status(201 if created else 200, ticket_out(ticket))
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})
@@ -293,10 +296,12 @@ def list_events(request, ticket_id: int, cursor: str | None = None, limit: int =
 
     ticket = ticket_get_for(request.auth, ticket_id)
     qs = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
-    if request.auth.role == "customer":
-        qs = qs.filter(kind__in=["created", "status", "merged_from"])
+    is_customer = request.auth.role == "customer"
+    if is_customer:
+        qs = qs.filter(kind__in=CUSTOMER_EVENT_KINDS)
     rows, nxt = keyset_page(qs, field="created_at", descending=False, cursor=cursor, limit=limit)
-    return {"items": [{"id": e.pk, "kind": e.kind, "actor": user_ref(e.actor), "data": e.data,
+    return {"items": [{"id": e.pk, "kind": e.kind, "actor": user_ref(e.actor),
+                       "data": customer_event_data(e) if is_customer else e.data,
                        "created_at": e.created_at} for e in rows], "next": nxt}
 
 

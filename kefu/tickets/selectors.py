@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role, User
-from kefu.core.errors import ApplicationError
+from kefu.core.errors import ApplicationError, reject_nul
 from kefu.core.pagination import keyset_page, valid_id
 
 from . import rules
@@ -67,6 +67,8 @@ def _check(values: list[str], enum, name: str, extra=()) -> list[str]:
 
 def inbox(viewer: User, flt: InboxFilter, *, cursor: str | None, limit: int):
     """A page of tickets the viewer may see, filtered and sorted; a fixed number of queries."""
+    for name in ("q", "tag", "tier", "owner", "assignee"):
+        reject_nul(getattr(flt, name), name, "invalid_filter")
     if flt.sort not in SORTS:
         raise ApplicationError("invalid_sort", _("%(field)s is not valid.") % {"field": "sort"},
                                details={"field": "sort", "allowed": list(SORTS)})
@@ -104,9 +106,30 @@ def inbox(viewer: User, flt: InboxFilter, *, cursor: str | None, limit: int):
             qs = qs.filter(pk=int(q[1:]))
         elif q:
             qs = qs.filter(subject__icontains=q)
-    qs = qs.select_related("customer__tier", "owner", "assignee", "team", "category__parent__parent")
+    qs = qs.select_related("customer__tier", "owner", "assignee", "team", "category")
     field_name, descending = SORTS[flt.sort]
     return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, limit=limit)
+
+
+def category_paths() -> dict[int, str]:
+    """Every category's full label ("配送 › 配送延误") in the current language, from one query,
+    whatever the depth of the tree."""
+    from .models import Category
+
+    nodes = {c.pk: c for c in Category.objects.all()}
+    paths: dict[int, str] = {}
+
+    def path(pk: int, depth: int = 0) -> str:
+        if pk not in paths:
+            node = nodes[pk]
+            parent = node.parent_id
+            prefix = path(parent, depth + 1) + " › " if parent in nodes and depth < 20 else ""
+            paths[pk] = prefix + node.label
+        return paths[pk]
+
+    for pk in nodes:
+        path(pk)
+    return paths
 
 
 @dataclass
@@ -117,6 +140,16 @@ class TimelineItem:
     event: TicketEvent | None = None
 
 
+#: The events a customer may see on their own ticket, and the fields of them they see.
+CUSTOMER_EVENT_KINDS = ("created", "status", "merged_from")
+CUSTOMER_EVENT_FIELDS = ("old", "new", "status", "channel", "source", "reopened")
+
+
+def customer_event_data(event: TicketEvent) -> dict:
+    """Staff reasons and ids stay internal: customers see what changed, not why or by whom."""
+    return {k: v for k, v in (event.data or {}).items() if k in CUSTOMER_EVENT_FIELDS}
+
+
 def ticket_timeline(ticket: Ticket, viewer: User) -> list[TimelineItem]:
     """Messages (with attachments) and events in time order; customers see public ones only."""
     messages = Message.objects.filter(ticket=ticket).select_related("author")
@@ -125,7 +158,7 @@ def ticket_timeline(ticket: Ticket, viewer: User) -> list[TimelineItem]:
     if viewer.role == Role.CUSTOMER:
         messages = messages.filter(visibility="public")
         attachments = attachments.filter(internal=False)
-        events = events.filter(kind__in=["created", "status", "merged_from"])
+        events = events.filter(kind__in=CUSTOMER_EVENT_KINDS)
     else:
         events = events.exclude(kind__in=["message", "note"])
     by_message: dict[int, list[Attachment]] = {}

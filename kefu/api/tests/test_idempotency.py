@@ -155,3 +155,17 @@ def test_concurrent_creates_with_one_key_make_one_ticket(company, api_as, transa
         assert Ticket.objects.count() == n + 1
         assert TicketEvent.objects.filter(kind="created").count() == n + 1
         assert IdempotencyKey.objects.filter(key=key).count() == 1
+
+
+def test_create_and_its_replay_answer_the_tags_that_were_stored(company, api_as):
+    # given a create whose tags need cleaning: spaces, a repeat, an empty one, mixed case
+    api = api_as(company.agent_east)
+    body = _body(company, tags=[" 配送 ", "配送", "", "b", "A", "Z"])
+    # when it is created, retried, and read back
+    first = _create(api, body, "tags-1")
+    again = _create(api, body, "tags-1")
+    stored = api.get(f"/api/v1/tickets/{first.json()['id']}").json()["tags"]
+    # then all three answers agree with what was stored, cleaned: no spaces, no repeats
+    assert sorted(stored) == ["A", "Z", "b", "配送"]
+    assert first.json()["tags"] == stored
+    assert again.json()["tags"] == stored

@@ -203,7 +203,8 @@ MATRIX = [
      (204, 403, 204, 204, 404, 204, 403, 404)),
     # meta
     ("me", lambda api, w, c: api.get("/api/v1/me"), (200,) * 8),
-    ("teams", lambda api, w, c: api.get("/api/v1/teams"), (200,) * 8),
+    # teams are internal organisation data: staff only
+    ("teams", lambda api, w, c: api.get("/api/v1/teams"), (200,) * 6 + (403, 403)),
     ("tiers", lambda api, w, c: api.get("/api/v1/tiers"), (200,) * 8),
     ("categories", lambda api, w, c: api.get("/api/v1/categories"), (200,) * 8),
 ]
@@ -385,6 +386,40 @@ def test_handing_a_ticket_to_another_branch_answers_with_the_ticket(company, wor
     # a client told 404 would retry or report a failure for a change that was made
     assert response.status_code == 200, response.content
     assert response.json()["team"]["id"] == company.west_team.pk
+
+
+def test_creating_a_customer_outside_ones_branches_tells_the_truth(company, api_as):
+    # given an east agent, who serves only east customers (and those of no branch)
+    api = api_as(company.agent_east)
+    before = Customer.objects.count()
+    # when they create a customer for the west branch
+    response = api.post("/api/v1/customers", {"name": "西区新客户", "branch": "west"})
+    # then either it is made and the answer describes it, or it is refused and nothing made;
+    # never "404" for a record that was in fact created
+    if response.status_code == 201:
+        assert response.json()["branch"]["code"] == "west"
+        assert Customer.objects.count() == before + 1
+    else:
+        assert_error(response, response.status_code)
+        assert response.status_code in (403, 404)
+        assert Customer.objects.count() == before
+
+
+def test_moving_a_customer_to_another_branch_tells_the_truth(company, api_as):
+    # given an east agent and Alice, an east customer
+    api = api_as(company.agent_east)
+    # when the agent moves Alice to the west branch
+    response = api.patch(f"/api/v1/customers/{company.alice.pk}", {"branch": "west"})
+    company.alice.refresh_from_db()
+    # then either the move is made and the answer describes it, or it is refused and Alice
+    # stays east; never "404" for a change that was in fact made
+    if response.status_code == 200:
+        assert response.json()["branch"]["code"] == "west"
+        assert company.alice.branch == company.west
+    else:
+        assert_error(response, response.status_code)
+        assert response.status_code in (403, 404)
+        assert company.alice.branch == company.east
 
 
 def test_customer_timeline_shows_staff_only_tickets_they_may_open(company, api_as,

@@ -22,12 +22,16 @@ SMALL, LARGE = 5, 50
 
 @pytest.fixture
 def busy(company):
-    """A busy east desk: many tickets (with categories and tags), customers (with tags,
-    preferences, organisations, households), and one ticket with a long conversation."""
+    """A busy east desk: many tickets (with categories two and four levels deep, and tags),
+    customers (with tags, preferences, organisations, households), and one ticket with a
+    long conversation."""
     delivery = Category.objects.create(code="delivery", name="配送", name_en="Delivery")
     late = Category.objects.create(code="late", name="延误", name_en="Late", parent=delivery)
-    damaged = Category.objects.create(code="damaged", name="破损", name_en="Damaged",
-                                      parent=delivery)
+    # a four-level branch of the tree, as product catalogues have: 家电 › 冰箱 › 不制冷 › 保修内
+    deep = None
+    for code, name in (("appliances", "家电"), ("fridge", "冰箱"), ("not-cooling", "不制冷"),
+                       ("in-warranty", "保修内")):
+        deep = Category.objects.create(code=code, name=name, parent=deep)
     org = Organisation.objects.create(name="东方集团")
     tags = [Tag.objects.create(name=f"标签{i}") for i in range(3)]
     customers = []
@@ -41,7 +45,7 @@ def busy(company):
         customers.append(customer)
     for i in range(ROWS):
         services.ticket_create(actor=company.agent_east, customer=customers[i],
-                               subject=f"工单{i}", category=[late, damaged, None][i % 3],
+                               subject=f"工单{i}", category=[late, deep, None][i % 3],
                                tags=[f"t{i % 4}", "配送"][: i % 3])
     long_one, _created = services.ticket_create(actor=company.agent_east, customer=company.alice,
                                                 subject="长对话 long conversation")

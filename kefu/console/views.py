@@ -167,7 +167,10 @@ def ticket_view(request, ticket_id):
         "names": {a.pk: a.name for a in agents},
         "teams": Team.objects.all(),
         "can_write": request.user.can_write and ticket.status != "closed",
+        "can_transfer": request.user.role in (Role.SUPERVISOR, Role.ADMIN) and ticket.status != "closed",
         "tags": list(ticket.tags.all()),
+        "types": TYPE_CHOICES, "priorities": PRIORITY_CHOICES,
+        "categories": sorted(selectors.category_paths().items(), key=lambda kv: kv[1]),
     }
     return render(request, "console/ticket.html", context)
 
@@ -239,6 +242,49 @@ def ticket_take_view(request, ticket_id):
     return _act(request, ticket_id, action)
 
 
+@require_POST
+@staff_required
+def ticket_edit_view(request, ticket_id):
+    def action(ticket):
+        category = None
+        if request.POST.get("category"):
+            category = Category.objects.filter(pk=request.POST["category"]).first()
+        tags = [t for t in request.POST.get("tags", "").replace("，", ",").split(",") if t.strip()]
+        services.ticket_update(ticket=ticket, actor=request.user,
+                               subject=request.POST.get("subject", ticket.subject),
+                               type=request.POST.get("type", ticket.type),
+                               priority=request.POST.get("priority", ticket.priority),
+                               category=category, tags=tags)
+        messages.success(request, _("Ticket updated."))
+    return _act(request, ticket_id, action)
+
+
+@require_POST
+@staff_required
+def ticket_merge_view(request, ticket_id):
+    def action(ticket):
+        raw = request.POST.get("into", "").strip().lstrip("#")
+        if not raw.isdigit():
+            raise ApplicationError("invalid_ticket", _("Give the number of the ticket to merge into."))
+        target = ticket_get_for(request.user, int(raw))
+        services.ticket_merge(source=ticket, target=target, actor=request.user)
+        messages.success(request, _("Merged into #%(id)s.") % {"id": target.pk})
+    return _act(request, ticket_id, action)
+
+
+@require_POST
+@staff_required
+def ticket_owner_view(request, ticket_id):
+    def action(ticket):
+        new_owner = _agents().filter(pk=request.POST.get("owner") or 0).first()
+        if new_owner is None:
+            raise ApplicationError("invalid_owner", _("Only an agent can own a ticket."))
+        services.ticket_transfer_ownership(ticket=ticket, actor=request.user, new_owner=new_owner,
+                                           reason=request.POST.get("reason", ""))
+        messages.success(request, _("Ownership transferred."))
+    return _act(request, ticket_id, action)
+
+
 @staff_required
 def attachment_view(request, ticket_id, attachment_id):
     ticket = ticket_get_for(request.user, ticket_id)
@@ -274,7 +320,8 @@ def ticket_new(request):
     return render(request, "console/ticket_new.html", {
         "customer": customer, "error": error, "types": TYPE_CHOICES,
         "priorities": PRIORITY_CHOICES, "channels": CHANNEL_CHOICES,
-        "categories": Category.objects.select_related("parent"), "post": request.POST},
+        "categories": sorted(selectors.category_paths().items(), key=lambda kv: kv[1]),
+        "post": request.POST},
         status=400 if error else 200)
 
 

@@ -167,3 +167,25 @@ def test_handing_a_ticket_out_of_view_returns_to_the_inbox(company, make_ticket)
     assert response["Location"] == "/inbox/"
     ticket.refresh_from_db()
     assert ticket.team == company.west_team and ticket.owner == company.agent_east
+
+
+def test_edit_merge_and_transfer_from_the_console(company, make_ticket):
+    first = make_ticket(company.agent_east, company.alice, subject="大米没送到")
+    dup = make_ticket(company.agent_east, company.alice, subject="重复")
+    agent = signed_in(company.agent_east)
+    agent.post(f"/tickets/{first.pk}/edit/", {"subject": "大米没送到（两袋）", "type": "complaint",
+                                              "priority": "high", "tags": "配送， VIP"})
+    first.refresh_from_db()
+    assert (first.subject, first.type, first.priority) == ("大米没送到（两袋）", "complaint", "high")
+    assert sorted(first.tags.values_list("name", flat=True)) == ["VIP", "配送"]
+    agent.post(f"/tickets/{dup.pk}/merge/", {"into": f"#{first.pk}"})
+    dup.refresh_from_db()
+    assert dup.merged_into == first and dup.status == "closed"
+    # agents cannot transfer ownership; supervisors can, with a reason
+    agent.post(f"/tickets/{first.pk}/owner/", {"owner": company.agent_hq.pk, "reason": "休假"})
+    first.refresh_from_db()
+    assert first.owner == company.agent_east
+    signed_in(company.supervisor_east).post(f"/tickets/{first.pk}/owner/",
+                                            {"owner": company.agent_hq.pk, "reason": "休假"})
+    first.refresh_from_db()
+    assert first.owner == company.agent_hq

@@ -43,15 +43,17 @@ def table(result: dict) -> str:
         elif m.get("errors"):
             verdict += f"  ({int(m['errors'])} failed requests)"
         queries = row.get("queries")
-        used = (f"{m['cpu_app_ms']:.1f}+{m['cpu_db_ms']:.1f}" if "cpu_app_ms" in m else "")
+        used = ("" if "cpu_app_ms" not in m else f"{m['cpu_app_ms']:.1f}" if head["database"] ==
+                "sqlite" else f"{m['cpu_app_ms']:.1f}+{m['cpu_db_ms']:.1f}")
         lines.append(
             f"{row['label'][:58]:<58} {row.get('connections', ''):>5} "
             f"{m.get('rps', 0):>8.1f} {_ms(m.get('p50_ms')):>9} {_ms(m.get('p95_ms')):>9} "
             f"{_ms(m.get('p99_ms')):>9} {'' if queries is None else queries:>7} {used:>11}  "
             f"{target}{verdict}")
     lines.append("")
-    lines.append("CPU ms/req: CPU time per request in the web server (app) + the PostgreSQL "
-                 "backends serving it (db; on SQLite it is inside app).")
+    lines.append("CPU ms/req: CPU time per request in the web server"
+                 + (" (SQLite runs inside it)." if head["database"] == "sqlite" else
+                    " (app) + the PostgreSQL backends serving it (db)."))
     lines += [f"note: {n}" for n in result.get("notes", [])]
     return "\n".join(lines)
 

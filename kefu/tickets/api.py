@@ -143,7 +143,7 @@ def ticket_out(t, tags: list[str] | None = None, paths: dict[int, str] | None = 
                      if t.category_id else None),
         "owner": user_ref(t.owner), "assignee": user_ref(t.assignee),
         "merged_into": t.merged_into_id,
-        "tags": tags if tags is not None else [tag.name for tag in t.tags.all()],
+        "tags": tags if tags is not None else sorted(tag.name for tag in t.tags.all()),
         "created_at": t.created_at, "updated_at": t.updated_at,
         "first_response_at": t.first_response_at, "resolved_at": t.resolved_at,
         "closed_at": t.closed_at,
@@ -243,7 +243,7 @@ def create_ticket(request, payload: TicketIn):
         ticket = ticket_after_write(ticket.pk)
     else:
         ticket.customer = customer
-    return Status(201 if created else 200, ticket_out(ticket))
+    return Status(201 if created else 200, ticket_out(ticket, getattr(ticket, "tag_names", None)))
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})

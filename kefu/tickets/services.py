@@ -119,6 +119,7 @@ def ticket_create(*, actor: User, customer: Customer, subject: str, description:
             tag_list = _clean_tags(tags)
             if tag_list:
                 ticket.tags.set(_tags(tag_list))
+            ticket.tag_names = sorted(tag_list)  # spares the caller a query to answer
             if idempotency_key is not None:
                 IdempotencyKey.objects.create(user=actor, scope="ticket_create", key=idempotency_key,
                                               request_hash=fingerprint or "", resource_id=ticket.pk,

@@ -44,7 +44,7 @@ def wrk(url: str, *, script: str, connections: int, seconds: float, headers: dic
     """One wrk run of ``seconds`` against ``url`` (base URL; the script chooses paths)."""
     threads = min(2, connections)
     cmd = [wrk_path() or "wrk", "-t", str(threads), "-c", str(connections),
-           "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
+           "-d", f"{max(1, round(seconds))}s", "--timeout", "30s",
            "-s", str(LUA_DIR / script)]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]

@@ -12,7 +12,8 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 def median_run(runs: list[dict]) -> dict:
     """Each metric's median over the runs (so p50 and req/s may come from different runs)."""
-    keys = [k for k in runs[0] if isinstance(runs[0][k], int | float)]
+    keys = [k for k in runs[0] if isinstance(runs[0][k], int | float)
+            and all(isinstance(r.get(k), int | float) for r in runs)]
     return {k: round(statistics.median(r[k] for r in runs), 3) for k in keys}
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import cpu, load, prepare, probes, report
 from .figures import FIGURES, NAMES, Figure
-from .server import kefu_server
+from .server import drain, kefu_server
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             for fig in figures:
                 result["figures"].append(_measure(fig, base, fx, cookie, args, meter,
                                                   result["notes"]))
+                drain(pid)
                 connection.close()
     path = report.write_json(result, db)
     print()
@@ -127,7 +128,15 @@ def _measure(fig: Figure, base: str, fx: prepare.Fixtures, cookie: str, args,
         print(f"  error: {exc}", file=sys.stderr, flush=True)
         return row
     row["runs"] = runs
-    row["median"] = report.median_run(runs)
+    finished = [r for r in runs if r["requests"]]
+    if not finished:
+        row["error"] = (f"no request finished within {args.duration:g} s "
+                        "(each takes longer than a run)")
+        return row
+    if len(finished) < len(runs):
+        notes.append(f"{fig.name}: {len(runs) - len(finished)} of {len(runs)} runs finished no "
+                     "request; the median is over the others.")
+    row["median"] = report.median_run(finished)
     row["load_after"] = _loadavg()
     m = row["median"]
     if m.get("cpu_app_ms"):

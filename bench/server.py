@@ -51,6 +51,25 @@ def _wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float =
     raise RuntimeError(f"kefu serve did not answer /healthz within {timeout:.0f} s; see {log}")
 
 
+def drain(pid: int, timeout: float = 120) -> None:
+    """Wait until the server is idle again: wrk gives up on slow requests at the end of a
+    run, but the workers still finish them, and that would slow the next figure down."""
+    from . import cpu
+
+    if not cpu.Meter(pid).enabled:
+        time.sleep(2)
+        return
+    deadline = time.monotonic() + timeout
+    pids = cpu.tree(pid)
+    used = cpu.seconds(pids)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu.seconds(pids)
+        if now - used < 0.05:  # under 10 % of one core for half a second
+            return
+        used = now
+
+
 def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)  # kefu serve passes it on to gunicorn

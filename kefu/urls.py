@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from kefu.api.app import api
 
-admin.site.site_header = "kefu 客服 — administration"
-admin.site.site_title = "kefu admin"
+admin.site.site_header = _("kefu 客服 — administration")
+admin.site.site_title = _("kefu administration")
 
 urlpatterns = [
     path("api/v1/", api.urls),

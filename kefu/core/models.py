@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStamped(models.Model):
@@ -15,8 +16,8 @@ class TimeStamped(models.Model):
 class BilingualName(models.Model):
     """A name in Chinese (``name``) and English (``name_en``); ``label`` picks by language."""
 
-    name = models.CharField(max_length=120)
-    name_en = models.CharField(max_length=120, blank=True)
+    name = models.CharField(verbose_name=_("Name"), max_length=120)
+    name_en = models.CharField(verbose_name=_("English name"), max_length=120, blank=True)
 
     class Meta:
         abstract = True

@@ -49,13 +49,14 @@ CHANNEL_CHOICES = [
 class Category(BilingualName):
     """A node of the category tree (e.g. Delivery › Late delivery)."""
 
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+    parent = models.ForeignKey("self", verbose_name=_("Parent"), null=True, blank=True, on_delete=models.PROTECT,
                                related_name="children")
-    code = models.SlugField(max_length=60, unique=True)
+    code = models.SlugField(verbose_name=_("Code"), max_length=60, unique=True)
 
     class Meta:
+        verbose_name = _("Category")
+        verbose_name_plural = _("Categories")
         ordering = ["code"]
-        verbose_name_plural = "categories"
 
     @property
     def path_label(self) -> str:

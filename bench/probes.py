@@ -8,7 +8,9 @@ import sqlite3
 import statistics
 import time
 
-CREATE_BODY = {"subject": "压测工单 bench (query count)", "description": "配送迟到。",
+from .prepare import BENCH_SUBJECT
+
+CREATE_BODY = {"subject": f"{BENCH_SUBJECT} (query count)", "description": "配送迟到。",
                "type": "inquiry", "priority": "normal"}
 
 

@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             prepare.kefu("demo", "--size", "large", env=env)
             print(f"bench: large demo built in {time.monotonic() - started:.0f} s", flush=True)
+    removed = prepare.remove_bench_tickets()
+    if removed:
+        print(f"bench: removed {removed:,} tickets left by earlier create runs", flush=True)
     result = {"setup": _setup(args, db, env), "figures": [], "notes": []}
     if result["setup"]["load_average"] > 0.5:
         note = (f"the machine was busy before the bench started (load average "
@@ -85,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
                 result["figures"].append(_measure(fig, base, fx, cookie, args, meter,
                                                   result["notes"]))
                 drain(pid)
+                if fig.name == "create":
+                    removed = prepare.remove_bench_tickets()
+                    print(f"  removed the {removed:,} tickets it created", flush=True)
                 connection.close()
     path = report.write_json(result, db)
     print()

@@ -1,0 +1,34 @@
+"""Periodic clean-up: auto-close resolved tickets, forget old idempotency keys."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from kefu.accounts.models import User
+
+from ..models import IdempotencyKey, Ticket, TicketEvent
+
+
+@transaction.atomic
+def close_resolved_older_than(*, days: int, actor: User | None = None) -> int:
+    """Auto-close tickets resolved more than ``days`` ago (periodic job)."""
+    cutoff = timezone.now() - timezone.timedelta(days=days)
+    ids = list(Ticket.objects.filter(status="resolved", resolved_at__lt=cutoff)
+               .values_list("pk", flat=True)[:5000])
+    if not ids:
+        return 0
+    now = timezone.now()
+    Ticket.objects.filter(pk__in=ids, status="resolved").update(status="closed", closed_at=now,
+                                                                 updated_at=now)
+    TicketEvent.objects.bulk_create([
+        TicketEvent(ticket_id=pk, actor=actor, kind="status", created_at=now,
+                    data={"old": "resolved", "new": "closed", "reason": "auto_close",
+                          "days": days}) for pk in ids
+    ])
+    return len(ids)
+
+
+def purge_expired_idempotency_keys(*, hours: int) -> int:
+    cutoff = timezone.now() - timezone.timedelta(hours=hours)
+    return IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ninja import Schema
 from pydantic import ConfigDict
 
@@ -28,3 +30,17 @@ def user_ref(user) -> dict | None:
     if user is None:
         return None
     return {"id": user.pk, "username": user.username, "name": user.name}
+
+
+def json_response(data, status: int = 200):
+    """Answer already-shaped data without re-validating it through the response schema.
+
+    The hot endpoints build their dicts field by field (``ticket_out``); pydantic
+    re-validation of 25 nested rows costs more than the database work. The declared
+    ``response=`` schema still documents the shape in OpenAPI, and tests check it.
+    """
+    from django.http import HttpResponse
+    from ninja.responses import NinjaJSONEncoder
+
+    body = json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False)
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")

@@ -64,19 +64,51 @@ def check_limit(limit) -> int:
     return limit
 
 
+def _cursor_kind(qs: QuerySet, field: str) -> str:
+    internal = qs.model._meta.get_field(field).get_internal_type()
+    return ("datetime" if internal == "DateTimeField"
+            else "int" if internal in ("AutoField", "BigAutoField", "IntegerField",
+                                       "BigIntegerField", "PositiveIntegerField")
+            else "str")
+
+
+def _after(qs: QuerySet, field: str, descending: bool, cursor: str | None) -> QuerySet:
+    if not cursor:
+        return qs
+    value, pk = decode_cursor(cursor, kind=_cursor_kind(qs, field))
+    op = "lt" if descending else "gt"
+    return qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
+
+
+def keyset_page_of_parts(qs: QuerySet, parts: list[Q] | None, *, field: str, descending: bool,
+                         cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """Like ``keyset_page`` over ``qs`` filtered by the OR of ``parts``, but run as one ordered,
+    limited query per part and merged here: each part can walk its own index in order,
+    where a single OR query would have to collect and sort every match first."""
+    if parts is None or len(parts) == 1:
+        return keyset_page(qs if parts is None else qs.filter(parts[0]), field=field,
+                           descending=descending, cursor=cursor, limit=limit)
+    limit = check_limit(limit)
+    sign = "-" if descending else ""
+    base = _after(qs, field, descending, cursor).order_by(f"{sign}{field}", f"{sign}pk")
+    keys: set[tuple] = set()
+    for part in parts:  # only the sort keys: cheap rows, each part walking its own index
+        keys.update(base.filter(part).values_list(field, "pk")[: limit + 1])
+    wanted = sorted(keys, reverse=descending)[: limit + 1]
+    by_pk = {row.pk: row for row in qs.filter(pk__in=[pk for _value, pk in wanted])}
+    rows = [by_pk[pk] for _value, pk in wanted if pk in by_pk]
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        return rows, encode_cursor(getattr(last, field), last.pk)
+    return rows, None
+
+
 def keyset_page(qs: QuerySet, *, field: str, descending: bool, cursor: str | None,
                 limit: int) -> tuple[list, str | None]:
     """One page of ``qs`` ordered by (field, id); returns the rows and the next cursor."""
     limit = check_limit(limit)
-    internal = qs.model._meta.get_field(field).get_internal_type()
-    kind = ("datetime" if internal == "DateTimeField"
-            else "int" if internal in ("AutoField", "BigAutoField", "IntegerField",
-                                       "BigIntegerField", "PositiveIntegerField")
-            else "str")
-    if cursor:
-        value, pk = decode_cursor(cursor, kind=kind)
-        op = "lt" if descending else "gt"
-        qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
+    qs = _after(qs, field, descending, cursor)
     sign = "-" if descending else ""
     rows = list(qs.order_by(f"{sign}{field}", f"{sign}pk")[: limit + 1])
     if len(rows) > limit:

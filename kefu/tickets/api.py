@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from kefu.accounts.models import Team, User
-from kefu.api.schemas import ErrorOut, StrictIn, user_ref
+from kefu.api.schemas import ErrorOut, StrictIn, json_response, user_ref
 from kefu.core.errors import ApplicationError, NotFound
 from kefu.customers.access import customer_get_for
 
@@ -213,7 +213,8 @@ def list_tickets(request, filters: Query[TicketFilters]):
                                 limit=limit)
     tags = _tags_for([t.pk for t in rows])
     paths = selectors.category_paths() if any(t.category_id for t in rows) else {}
-    return {"items": [ticket_out(t, tags.get(t.pk, []), paths) for t in rows], "next": nxt}
+    return json_response({"items": [ticket_out(t, tags.get(t.pk, []), paths) for t in rows],
+                          "next": nxt})
 
 
 def _tags_for(ticket_ids: list[int]) -> dict[int, list[str]]:
@@ -243,12 +244,13 @@ def create_ticket(request, payload: TicketIn):
         ticket = ticket_after_write(ticket.pk)
     else:
         ticket.customer = customer
-    return Status(201 if created else 200, ticket_out(ticket, getattr(ticket, "tag_names", None)))
+    return json_response(ticket_out(ticket, getattr(ticket, "tag_names", None)),
+                         status=201 if created else 200)
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})
 def get_ticket(request, ticket_id: int):
-    return ticket_out(ticket_get_for(request.auth, ticket_id))
+    return json_response(ticket_out(ticket_get_for(request.auth, ticket_id)))
 
 
 @router.patch("/tickets/{ticket_id}", response={200: TicketOut, **ERRORS})

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from kefu.accounts.access import ticket_scope_parts
 from kefu.accounts.models import Role, User
 from kefu.core.errors import ApplicationError, reject_nul
-from kefu.core.pagination import keyset_page, valid_id
+from kefu.core.pagination import keyset_page_of_parts, valid_id
 
 from . import rules
-from .access import tickets_for
 from .models import Attachment, Message, Ticket, TicketEvent
 
 SORTS = {
@@ -21,6 +21,19 @@ SORTS = {
     "created_at": ("created_at", False),
 }
 STATUS_GROUPS = {"active": sorted(rules.OPEN_STATUSES)}
+
+
+_PERSON = ("username", "display_name", "first_name", "last_name")
+#: The columns a list row needs (API ``ticket_out`` and the console inbox): fewer columns,
+#: lighter objects for the rows of a page.
+LIST_FIELDS = (
+    "subject", "description", "status", "type", "priority", "channel", "customer_id", "team_id",
+    "category_id", "owner_id", "assignee_id", "merged_into_id", "created_at", "updated_at",
+    "first_response_at", "resolved_at", "closed_at",
+    "customer__name", "customer__tier__code", "customer__tier__name", "customer__tier__name_en",
+    "customer__tier__color", "team__code", "team__name", "team__name_en", "category__code",
+    *(f"owner__{f}" for f in _PERSON), *(f"assignee__{f}" for f in _PERSON),
+)
 
 
 @dataclass
@@ -72,7 +85,7 @@ def inbox(viewer: User, flt: InboxFilter, *, cursor: str | None, limit: int):
     if flt.sort not in SORTS:
         raise ApplicationError("invalid_sort", _("%(field)s is not valid.") % {"field": "sort"},
                                details={"field": "sort", "allowed": list(SORTS)})
-    qs = tickets_for(viewer)
+    qs = Ticket.objects.all()
     statuses = []
     for s in _check(flt.status, rules.Status, "status", STATUS_GROUPS):
         statuses += STATUS_GROUPS.get(s, [s])
@@ -106,9 +119,11 @@ def inbox(viewer: User, flt: InboxFilter, *, cursor: str | None, limit: int):
             qs = qs.filter(pk=int(q[1:]))
         elif q:
             qs = qs.filter(subject__icontains=q)
-    qs = qs.select_related("customer__tier", "owner", "assignee", "team", "category")
+    qs = qs.select_related("customer__tier", "owner", "assignee", "team", "category").only(
+        *LIST_FIELDS)
     field_name, descending = SORTS[flt.sort]
-    return keyset_page(qs, field=field_name, descending=descending, cursor=cursor, limit=limit)
+    return keyset_page_of_parts(qs, ticket_scope_parts(viewer), field=field_name,
+                                descending=descending, cursor=cursor, limit=limit)
 
 
 def category_paths() -> dict[int, str]:

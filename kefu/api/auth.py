@@ -17,8 +17,9 @@ class BearerToken(HttpBearer):
     def authenticate(self, request, token: str):
         if not token or len(token) > 200:
             return None
-        row = (ApiToken.objects.select_related("user")
-               .filter(digest=token_digest(token), revoked_at__isnull=True).first())
+        found = list(ApiToken.objects.select_related("user")
+                     .filter(digest=token_digest(token), revoked_at__isnull=True)[:1])
+        row = found[0] if found else None
         if row is None or not row.user.is_active:
             return None
         now = timezone.now()

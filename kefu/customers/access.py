@@ -15,13 +15,17 @@ def customers_for(user: User):
     return scoped(Customer.objects.all(), customer_scope(user))
 
 
-def customer_get_for(user: User, customer_id) -> Customer:
+PROFILE_RELATED = ("tier", "branch", "organisation", "household")
+
+
+def customer_get_for(user: User, customer_id, *, related=PROFILE_RELATED) -> Customer:
+    """The customer if the user may see them, else 404. ``related``: what to join (creating
+    a ticket needs only the tier)."""
     try:
         customer_id = int(customer_id)
     except (TypeError, ValueError):
         raise NotFound(_("Customer"), customer_id)
-    customer = (customers_for(user).select_related("tier", "branch", "organisation", "household")
-                .filter(pk=customer_id).first())
-    if customer is None:
+    found = list(customers_for(user).select_related(*related).filter(pk=customer_id)[:1])
+    if not found:
         raise NotFound(_("Customer"), customer_id)
-    return customer
+    return found[0]

@@ -233,7 +233,7 @@ def create_ticket(request, payload: TicketIn):
     """Create a ticket. Send ``Idempotency-Key`` to make retries safe: the same key returns
     the first ticket (200) instead of creating a second one."""
     actor = request.auth
-    customer = customer_get_for(actor, payload.customer_id)
+    customer = customer_get_for(actor, payload.customer_id, related=("tier",))
     key = request.headers.get("Idempotency-Key")
     ticket, created = services.ticket_create(
         actor=actor, customer=customer, subject=payload.subject, description=payload.description,

@@ -116,6 +116,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-kefu.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
+            "KEFU_PG_SERVER_SIDE_BINDING", True):
+        # Server-side parameters let psycopg prepare repeated statements: PostgreSQL then
+        # plans the inbox and ticket queries once per connection instead of every request.
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and background jobs ----------------------------------------------------------
@@ -161,6 +166,7 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+TOKEN_CACHE_SECONDS = env_int("KEFU_TOKEN_CACHE_SECONDS", 15)
 LOGIN_MAX_FAILURES = env_int("KEFU_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_SECONDS = env_int("KEFU_LOGIN_LOCK_SECONDS", 900)
 

@@ -57,8 +57,11 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 
 
 def token_revoke(*, token: ApiToken) -> None:
+    from kefu.api.auth import forget_token
+
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    forget_token(token.digest)
 
 
 def login_is_locked(username: str) -> bool:

@@ -133,7 +133,8 @@ class EventPage(Schema):
 def ticket_out(t, tags: list[str] | None = None, paths: dict[int, str] | None = None) -> dict:
     c = t.customer
     if t.category_id and paths is None:
-        paths = selectors.category_paths()
+        path = getattr(t, "category_path", None)
+        paths = {t.category_id: path} if path else selectors.category_paths()
     return {
         "id": t.pk, "subject": t.subject, "description": t.description, "status": t.status,
         "type": t.type, "priority": t.priority, "channel": t.channel,
@@ -212,8 +213,7 @@ def list_tickets(request, filters: Query[TicketFilters]):
     rows, nxt = selectors.inbox(request.auth, selectors.InboxFilter(**data), cursor=cursor,
                                 limit=limit)
     tags = _tags_for([t.pk for t in rows])
-    paths = selectors.category_paths() if any(t.category_id for t in rows) else {}
-    return json_response({"items": [ticket_out(t, tags.get(t.pk, []), paths) for t in rows],
+    return json_response({"items": [ticket_out(t, tags.get(t.pk, [])) for t in rows],
                           "next": nxt})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kefu.accounts.access import ticket_scope_parts
@@ -23,16 +24,14 @@ SORTS = {
 STATUS_GROUPS = {"active": sorted(rules.OPEN_STATUSES)}
 
 
-_PERSON = ("username", "display_name", "first_name", "last_name")
+PERSON_FIELDS = ("username", "display_name", "first_name", "last_name")
 #: The columns a list row needs (API ``ticket_out`` and the console inbox): fewer columns,
 #: lighter objects for the rows of a page.
 LIST_FIELDS = (
     "subject", "description", "status", "type", "priority", "channel", "customer_id", "team_id",
     "category_id", "owner_id", "assignee_id", "merged_into_id", "created_at", "updated_at",
-    "first_response_at", "resolved_at", "closed_at",
-    "customer__name", "customer__tier__code", "customer__tier__name", "customer__tier__name_en",
-    "customer__tier__color", "team__code", "team__name", "team__name_en", "category__code",
-    *(f"owner__{f}" for f in _PERSON), *(f"assignee__{f}" for f in _PERSON),
+    "first_response_at", "resolved_at", "closed_at", "customer__name", "customer__tier__code", "customer__tier__name",
+    "customer__tier__name_en", "customer__tier__color",
 )
 
 
@@ -119,19 +118,54 @@ def inbox(viewer: User, flt: InboxFilter, *, cursor: str | None, limit: int):
             qs = qs.filter(pk=int(q[1:]))
         elif q:
             qs = qs.filter(subject__icontains=q)
-    qs = qs.select_related("customer__tier", "owner", "assignee", "team", "category").only(
-        *LIST_FIELDS)
+    qs = qs.select_related("customer__tier").only(*LIST_FIELDS)
     field_name, descending = SORTS[flt.sort]
-    return keyset_page_of_parts(qs, ticket_scope_parts(viewer), field=field_name,
-                                descending=descending, cursor=cursor, limit=limit)
+    parts = ticket_scope_parts(viewer)
+    if flt.q and parts:
+        # A text filter scans anyway: one scan with the whole scope, not one per part.
+        combined = Q()
+        for part in parts:
+            combined |= part
+        parts = [combined]
+    rows, nxt = keyset_page_of_parts(qs, parts, field=field_name, descending=descending,
+                                     cursor=cursor, limit=limit)
+    attach_list_relations(rows)
+    return rows, nxt
 
 
-def category_paths() -> dict[int, str]:
-    """Every category's full label ("配送 › 配送延误") in the current language, from one query,
-    whatever the depth of the tree."""
+def attach_list_relations(rows: list[Ticket]) -> None:
+    """Give list rows their team, tier, category and people from small lookups (constant
+    queries) instead of a nine-table join: PostgreSQL plans the narrow query in a fraction
+    of the time, and the rows stay usable as ``t.team.label``, ``t.owner.name``…"""
+    if not rows:
+        return
+    from kefu.accounts.models import Team, User
+
+    teams = {t.pk: t for t in Team.objects.filter(pk__in={r.team_id for r in rows})}
+    people_ids = {r.owner_id for r in rows} | {r.assignee_id for r in rows}
+    people_ids.discard(None)
+    people = {u.pk: u for u in User.objects.filter(pk__in=people_ids).only(*PERSON_FIELDS)}
+    nodes = category_nodes() if any(r.category_id for r in rows) else {}
+    paths = category_paths(nodes) if nodes else {}
+    for r in rows:
+        r.team = teams[r.team_id]
+        r.category = nodes.get(r.category_id) if r.category_id else None
+        r.category_path = paths.get(r.category_id) if r.category_id else None
+        r.owner = people.get(r.owner_id) if r.owner_id else None
+        r.assignee = people.get(r.assignee_id) if r.assignee_id else None
+
+
+
+def category_nodes() -> dict:
     from .models import Category
 
-    nodes = {c.pk: c for c in Category.objects.all()}
+    return {c.pk: c for c in Category.objects.all()}
+
+
+def category_paths(nodes: dict | None = None) -> dict[int, str]:
+    """Every category's full label ("配送 › 配送延误") in the current language, from one query,
+    whatever the depth of the tree."""
+    nodes = category_nodes() if nodes is None else nodes
     paths: dict[int, str] = {}
 
     def path(pk: int, depth: int = 0) -> str:

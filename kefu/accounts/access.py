@@ -21,7 +21,7 @@ def user_teams(user: User) -> list:
     """The user's teams, read once per user object (a request reuses it for scope and routing)."""
     cached = getattr(user, "_kefu_teams", None)
     if cached is None:
-        cached = list(user.teams.order_by("code"))
+        cached = sorted(user.teams.order_by(), key=lambda team: team.code)
         user._kefu_teams = cached
     return cached
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from ninja import Schema
+from pydantic_core import to_json
 from pydantic import ConfigDict
 
 
@@ -40,7 +39,5 @@ def json_response(data, status: int = 200):
     ``response=`` schema still documents the shape in OpenAPI, and tests check it.
     """
     from django.http import HttpResponse
-    from ninja.responses import NinjaJSONEncoder
 
-    body = json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False)
-    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+    return HttpResponse(to_json(data), status=status, content_type="application/json; charset=utf-8")

@@ -26,10 +26,10 @@ def ticket_get_for(user: User, ticket_id: int, *, for_update: bool = False) -> T
     qs = tickets_for(user).select_related(*TICKET_RELATED)
     if for_update:
         qs = qs.select_for_update(of=("self",))
-    ticket = qs.filter(pk=ticket_id).first()
-    if ticket is None:
+    found = list(qs.filter(pk=ticket_id)[:1])  # [:1], not first(): no ORDER BY to compile
+    if not found:
         raise NotFound(_("Ticket"), ticket_id)
-    return ticket
+    return found[0]
 
 
 def ticket_after_write(ticket_id: int) -> Ticket:

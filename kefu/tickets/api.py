@@ -144,7 +144,7 @@ def ticket_out(t, tags: list[str] | None = None, paths: dict[int, str] | None = 
                      if t.category_id else None),
         "owner": user_ref(t.owner), "assignee": user_ref(t.assignee),
         "merged_into": t.merged_into_id,
-        "tags": tags if tags is not None else sorted(tag.name for tag in t.tags.all()),
+        "tags": tags if tags is not None else sorted(t.tags.order_by().values_list("name", flat=True)),
         "created_at": t.created_at, "updated_at": t.updated_at,
         "first_response_at": t.first_response_at, "resolved_at": t.resolved_at,
         "closed_at": t.closed_at,

@@ -141,7 +141,7 @@ def attach_list_relations(rows: list[Ticket]) -> None:
         return
     from kefu.accounts.models import Team, User
 
-    teams = {t.pk: t for t in Team.objects.filter(pk__in={r.team_id for r in rows})}
+    teams = {t.pk: t for t in Team.objects.filter(pk__in={r.team_id for r in rows}).order_by()}
     people_ids = {r.owner_id for r in rows} | {r.assignee_id for r in rows}
     people_ids.discard(None)
     people = {u.pk: u for u in User.objects.filter(pk__in=people_ids).only(*PERSON_FIELDS)}
@@ -159,7 +159,7 @@ def attach_list_relations(rows: list[Ticket]) -> None:
 def category_nodes() -> dict:
     from .models import Category
 
-    return {c.pk: c for c in Category.objects.all()}
+    return {c.pk: c for c in Category.objects.order_by()}
 
 
 def category_paths(nodes: dict | None = None) -> dict[int, str]:

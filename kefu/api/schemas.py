@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ninja import Schema
-from pydantic_core import to_json
 from pydantic import ConfigDict
+from pydantic_core import to_json
 
 
 class StrictIn(Schema):

@@ -159,11 +159,12 @@ def _tickets(rng, customers, staff, teams, categories, count) -> None:
         priority = rng.choice(["low", "normal", "normal", "normal", "high", "urgent"])
         if ttype == "complaint" and priority == "low":
             priority = "normal"
-        responded = created + timedelta(minutes=rng.randint(3, 240)) if owner else None
-        resolved = (created + timedelta(hours=rng.randint(1, 96))
+        # Every moment stays in the past and in order: created ≤ responded ≤ resolved ≤ closed.
+        room = (now - created) / 4
+        responded = (created + min(timedelta(minutes=rng.randint(3, 240)), room)
+                     if owner else None)
+        resolved = (min(created + timedelta(hours=rng.randint(1, 96)), (responded or created) + room)
                     if status in ("resolved", "closed") else None)
-        if resolved and resolved > now:
-            resolved = now - timedelta(minutes=5)
         updated = resolved or responded or created
         tickets.append(Ticket(
             subject=s_en if english else s_zh, description=d_en if english else d_zh,
@@ -173,7 +174,8 @@ def _tickets(rng, customers, staff, teams, categories, count) -> None:
             branch_id=team.branch_id or customer.branch_id, owner=owner, assignee=assignee,
             created_by=owner, created_at=created, updated_at=updated,
             first_response_at=responded, resolved_at=resolved,
-            closed_at=resolved + timedelta(days=7) if status == "closed" and resolved else None))
+            closed_at=(min(resolved + timedelta(days=7), resolved + room)
+                       if status == "closed" and resolved else None)))
         plans.append((english, owner, assignee, status, created, responded, resolved))
     Ticket.objects.bulk_create(tickets, batch_size=500)
     messages, events = [], []
@@ -198,12 +200,12 @@ def _tickets(rng, customers, staff, teams, categories, count) -> None:
             if rng.random() < 0.3:
                 messages.append(Message(ticket=ticket, visibility="internal", author=owner,
                                         body=rng.choice(data.INTERNAL_NOTES)[pick],
-                                        created_at=responded + timedelta(minutes=5)))
+                                        created_at=responded + min(timedelta(minutes=5), (now - responded) / 3)))
             if rng.random() < 0.4:
                 messages.append(Message(ticket=ticket, visibility="public", from_customer=True,
                                         body=rng.choice(data.CUSTOMER_REPLIES)[pick],
                                         channel=ticket.channel,
-                                        created_at=responded + timedelta(minutes=30)))
+                                        created_at=responded + min(timedelta(minutes=30), (now - responded) / 2)))
         if resolved:
             events.append(TicketEvent(ticket=ticket, actor=owner, kind="status", created_at=resolved,
                                       data={"old": "open", "new": "resolved"}))

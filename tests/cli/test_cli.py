@@ -138,3 +138,18 @@ def test_createuser_with_username_option_links_a_customer(capsys, company):
                  "--customer", str(carol.pk)]) == 1
     assert not User.objects.filter(username="carol2").exists()
     assert main(["createuser", "--role", "agent"]) == 2
+
+
+def test_demo_dates_are_in_the_past_and_in_order(db):
+    from django.db.models import F, Q
+    from django.utils import timezone
+
+    from kefu.tickets.models import Message
+
+    assert main(["demo"]) == 0
+    now = timezone.now()
+    assert not Ticket.objects.filter(Q(updated_at__gt=now) | Q(first_response_at__gt=now)
+                                     | Q(resolved_at__gt=now) | Q(closed_at__gt=now)).exists()
+    assert not Ticket.objects.filter(first_response_at__lt=F("created_at")).exists()
+    assert not Ticket.objects.filter(resolved_at__lt=F("created_at")).exists()
+    assert not Message.objects.filter(created_at__gt=now).exists()

@@ -18,14 +18,16 @@ def customers_for(user: User):
 PROFILE_RELATED = ("tier", "branch", "organisation", "household")
 
 
-def customer_get_for(user: User, customer_id, *, related=PROFILE_RELATED) -> Customer:
+def customer_get_for(user: User, customer_id, *, related=PROFILE_RELATED,
+                     only: tuple[str, ...] = ()) -> Customer:
     """The customer if the user may see them, else 404. ``related``: what to join (creating
     a ticket needs only the tier)."""
     try:
         customer_id = int(customer_id)
     except (TypeError, ValueError):
         raise NotFound(_("Customer"), customer_id)
-    found = list(customers_for(user).select_related(*related).filter(pk=customer_id)[:1])
+    qs = customers_for(user).select_related(*related).filter(pk=customer_id)
+    found = list((qs.only(*only) if only else qs)[:1])
     if not found:
         raise NotFound(_("Customer"), customer_id)
     return found[0]

@@ -228,12 +228,18 @@ def _tags_for(ticket_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+#: What creating a ticket reads of the customer: scope, routing and the answer.
+CREATE_CUSTOMER_FIELDS = ("name", "branch_id", "user_id", "tier__code", "tier__name",
+                          "tier__name_en")
+
+
 @router.post("/tickets", response={201: TicketOut, 200: TicketOut, **ERRORS})
 def create_ticket(request, payload: TicketIn):
     """Create a ticket. Send ``Idempotency-Key`` to make retries safe: the same key returns
     the first ticket (200) instead of creating a second one."""
     actor = request.auth
-    customer = customer_get_for(actor, payload.customer_id, related=("tier",))
+    customer = customer_get_for(actor, payload.customer_id, related=("tier",),
+                                only=CREATE_CUSTOMER_FIELDS)
     key = request.headers.get("Idempotency-Key")
     ticket, created = services.ticket_create(
         actor=actor, customer=customer, subject=payload.subject, description=payload.description,

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.access import user_teams
 from kefu.accounts.models import Role, Team, User
 from kefu.accounts.services import login_attempt, user_set_language
 from kefu.core.errors import ApplicationError, NotFound
@@ -148,23 +149,49 @@ def _agents():
     return User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], is_active=True)
 
 
+def _colleagues_for(ticket, viewer) -> list[User]:
+    """Whom the ticket can be handed to here: agents of its team and of the viewer's teams,
+    plus its owner and assignee (other teams get it through the team choice)."""
+    team_ids = {ticket.team_id} | {t.pk for t in user_teams(viewer)}
+    people = (_agents().filter(Q(teams__in=team_ids) | Q(pk__in=[ticket.owner_id or 0,
+                                                                  ticket.assignee_id or 0]))
+              .distinct().order_by("username"))
+    return list(people)
+
+
+def _names_in(timeline, agents) -> dict[int, str]:
+    """Names for the people the timeline's events mention, in one query."""
+    names = {a.pk: a.name for a in agents}
+    wanted = set()
+    for item in timeline:
+        if item.event is not None:
+            for key in ("assignee", "new", "owner"):
+                value = (item.event.data or {}).get(key)
+                if isinstance(value, int) and value not in names:
+                    wanted.add(value)
+    if wanted:
+        names.update({u.pk: u.name for u in User.objects.filter(pk__in=wanted)})
+    return names
+
+
 @staff_required
 def ticket_view(request, ticket_id):
     ticket = ticket_get_for(request.user, ticket_id)
     customer = ticket.customer
-    agents = list(_agents().order_by("username"))
+    timeline = selectors.ticket_timeline(ticket, request.user)
+    agents = _colleagues_for(ticket, request.user)
     context = {
         "ticket": ticket,
-        "timeline": selectors.ticket_timeline(ticket, request.user),
+        "timeline": timeline,
         "customer": customer,
         "preferences": list(PreferenceNote.objects.filter(customer=customer)),
-        "recent_tickets": list(customer.tickets.exclude(pk=ticket.pk)
-                               .order_by("-created_at")[:5]),
+        "recent_tickets": list(tickets_for(request.user).filter(customer=customer)
+                               .exclude(pk=ticket.pk).order_by("-created_at")[:5]),
         "customer_tags": list(customer.tags.all()),
         "allowed_statuses": [(s, label) for s, label in STATUS_CHOICES
                              if rules.can_transition(ticket.status, s)],
         "agents": agents,
-        "names": {a.pk: a.name for a in agents},
+        "names": _names_in(timeline, agents),
         "teams": Team.objects.all(),
         "can_write": request.user.can_write and ticket.status != "closed",
         "can_transfer": request.user.role in (Role.SUPERVISOR, Role.ADMIN) and ticket.status != "closed",
@@ -357,7 +384,8 @@ def customer_view(request, customer_id):
         "preferences": list(customer.preferences.all()),
         "contacts": list(customer.contacts.all()),
         "customer_tags": list(customer.tags.all()),
-        "tickets": list(customer.tickets.select_related("owner").order_by("-created_at")[:20]),
+        "tickets": list(tickets_for(request.user).filter(customer=customer)
+                        .select_related("owner").order_by("-created_at")[:20]),
         "timeline": customer_timeline(customer, viewer=request.user, limit=50),
         "categories": PreferenceNote.Category.choices,
         "can_write": request.user.can_write,

@@ -189,3 +189,21 @@ def test_edit_merge_and_transfer_from_the_console(company, make_ticket):
                                             {"owner": company.agent_hq.pk, "reason": "休假"})
     first.refresh_from_db()
     assert first.owner == company.agent_hq
+
+
+def test_customer_pages_list_only_tickets_the_viewer_may_open(company, make_ticket):
+    # given Alice with a ticket on the east desk and one kept by the west agent
+    visible = make_ticket(company.agent_east, company.alice, subject="东区可见")
+    hidden = make_ticket(company.agent_west, company.alice, subject="西区内部跟进")
+    client = signed_in(company.agent_east)
+    profile = client.get(f"/customers/{company.alice.pk}/").content.decode()
+    ticket_page = client.get(f"/tickets/{visible.pk}/").content.decode()
+    assert "西区内部跟进" not in profile and "西区内部跟进" not in ticket_page
+    assert hidden.pk and "东区可见" in profile
+
+
+def test_assign_list_offers_colleagues_not_the_whole_company(company, make_ticket):
+    ticket = make_ticket(company.agent_east, company.alice)
+    page = signed_in(company.agent_east).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert f'value="{company.supervisor_east.pk}"' in page  # same team
+    assert f'<option value="{company.agent_west.pk}"' not in page  # other branch's desk

@@ -5,14 +5,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
 class BilingualName(models.Model):
     """A name in Chinese (``name``) and English (``name_en``); ``label`` picks by language."""
 

@@ -118,9 +118,6 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in rules.OPEN_STATUSES
 
 
 class Message(models.Model):

@@ -33,8 +33,6 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
-PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
-
 S = Status
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.NEW: frozenset({S.OPEN, S.PENDING_CUSTOMER, S.PENDING_INTERNAL, S.RESOLVED, S.CLOSED}),
@@ -46,8 +44,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 OPEN_STATUSES = frozenset({S.NEW, S.OPEN, S.PENDING_CUSTOMER, S.PENDING_INTERNAL})
-#: Statuses in which the customer is waiting on us (an SLA clock would run).
-WAITING_ON_US = frozenset({S.NEW, S.OPEN, S.PENDING_INTERNAL})
 
 
 def can_transition(current: str, target: str) -> bool:

@@ -68,13 +68,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, CSRF, session users and messages serve the browser pages; /api/ requests
+    # authenticate with a bearer token and skip them (see kefu.core.middleware).
+    "kefu.core.middleware.BrowserSessionMiddleware",
     "kefu.core.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kefu.core.middleware.BrowserCsrfMiddleware",
+    "kefu.core.middleware.BrowserAuthenticationMiddleware",
     "kefu.core.middleware.UserTimezoneMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "kefu.core.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -118,9 +120,12 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
             "KEFU_PG_SERVER_SIDE_BINDING", True):
-        # Server-side parameters let psycopg prepare repeated statements: PostgreSQL then
+        # Server-side parameters and a prepare threshold (Django's default is None: never)
+        # let psycopg prepare a statement after its 5th run on a connection: PostgreSQL then
         # plans the inbox and ticket queries once per connection instead of every request.
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["server_side_binding"] = True
+        options.setdefault("prepare_threshold", env_int("KEFU_PG_PREPARE_THRESHOLD", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and background jobs ----------------------------------------------------------
@@ -167,6 +172,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 TOKEN_CACHE_SECONDS = env_int("KEFU_TOKEN_CACHE_SECONDS", 15)
+REFERENCE_CACHE_SECONDS = env_int("KEFU_REFERENCE_CACHE_SECONDS", 30)
 LOGIN_MAX_FAILURES = env_int("KEFU_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_SECONDS = env_int("KEFU_LOGIN_LOCK_SECONDS", 900)
 

@@ -11,6 +11,7 @@ import binascii
 import json
 from datetime import UTC, datetime
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -91,10 +92,8 @@ def keyset_page_of_parts(qs: QuerySet, parts: list[Q] | None, *, field: str, des
     limit = check_limit(limit)
     sign = "-" if descending else ""
     base = _after(qs, field, descending, cursor).order_by(f"{sign}{field}", f"{sign}pk")
-    keys: set[tuple] = set()
-    for part in parts:  # only the sort keys: cheap rows, each part walking its own index
-        keys.update(base.filter(part).values_list(field, "pk")[: limit + 1])
-    wanted = sorted(keys, reverse=descending)[: limit + 1]
+    wanted = sorted(_union_of_parts_keys(base, parts, field, limit + 1),
+                    reverse=descending)[: limit + 1]
     by_pk = {row.pk: row for row in qs.filter(pk__in=[pk for _value, pk in wanted])}
     rows = [by_pk[pk] for _value, pk in wanted if pk in by_pk]
     if len(rows) > limit:
@@ -102,6 +101,21 @@ def keyset_page_of_parts(qs: QuerySet, parts: list[Q] | None, *, field: str, des
         last = rows[-1]
         return rows, encode_cursor(getattr(last, field), last.pk)
     return rows, None
+
+
+def _union_of_parts_keys(base: QuerySet, parts: list[Q], field: str, limit: int) -> set[tuple]:
+    """The first ``limit`` (sort value, id) keys of each part, from one round trip:
+    ``SELECT * FROM (part 1 ORDER BY … LIMIT n) UNION ALL SELECT * FROM (part 2 …) …``.
+    Only keys: cheap rows, each part walking its own index. The values come back as the
+    driver gives them (SQLite: ISO text, which sorts like the datetimes it stores)."""
+    sqls, params = [], []
+    for i, part in enumerate(parts):
+        sql, part_params = base.filter(part).values_list(field, "pk")[:limit].query.sql_with_params()
+        sqls.append(f"SELECT * FROM ({sql}) AS part{i}")
+        params.extend(part_params)
+    with connections[base.db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sqls), params)
+        return {tuple(row) for row in cursor.fetchall()}
 
 
 def keyset_page(qs: QuerySet, *, field: str, descending: bool, cursor: str | None,

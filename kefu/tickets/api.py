@@ -134,7 +134,8 @@ def ticket_out(t, tags: list[str] | None = None, paths: dict[int, str] | None = 
     c = t.customer
     if t.category_id and paths is None:
         path = getattr(t, "category_path", None)
-        paths = {t.category_id: path} if path else selectors.category_paths()
+        paths = ({t.category_id: path} if path
+                 else selectors.category_paths(selectors.category_nodes({t.category_id})))
     return {
         "id": t.pk, "subject": t.subject, "description": t.description, "status": t.status,
         "type": t.type, "priority": t.priority, "channel": t.channel,

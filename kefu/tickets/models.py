@@ -70,7 +70,8 @@ class Category(BilingualName):
 class Ticket(models.Model):
     subject = models.CharField(max_length=300)
     description = models.TextField(blank=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets",
+                                 db_index=False)  # tk_customer_created leads with it
     type = models.CharField(max_length=20, choices=TYPE_CHOICES, default="inquiry")
     priority = models.CharField(max_length=10, choices=PRIORITY_CHOICES, default="normal")
     status = models.CharField(max_length=20, choices=STATUS_CHOICES, default="new")
@@ -78,19 +79,22 @@ class Ticket(models.Model):
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="tickets")
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets",
+                             db_index=False)  # tk_team_status_upd leads with it
     branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="tickets")
+                               related_name="tickets", db_index=False)  # tk_branch_upd
     #: 首问负责人: the first agent who took the contact; accountable until it is resolved.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="owned_tickets")
+                              on_delete=models.PROTECT, related_name="owned_tickets",
+                              db_index=False)  # tk_owner_upd leads with it
     #: Who is working on it now (may be a back-office colleague); the owner stays.
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="assigned_tickets")
+                                 on_delete=models.PROTECT, related_name="assigned_tickets",
+                                 db_index=False)  # tk_assignee_upd leads with it
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="merged_tickets")
+                                    related_name="merged_tickets", db_index=False)  # tk_merged
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -109,10 +113,16 @@ class Ticket(models.Model):
             models.Index(fields=["branch", "-updated_at", "-id"], name="tk_branch_upd"),
             models.Index(fields=["owner", "-updated_at", "-id"], name="tk_owner_upd"),
             models.Index(fields=["assignee", "-updated_at", "-id"], name="tk_assignee_upd"),
+            # The inbox's "mine" parts filter by status too: walk them in order, no filtering.
+            models.Index(fields=["owner", "status", "-updated_at", "-id"], name="tk_owner_status_upd"),
+            models.Index(fields=["assignee", "status", "-updated_at", "-id"],
+                         name="tk_assignee_status_upd"),
             models.Index(fields=["customer", "-created_at"], name="tk_customer_created"),
             models.Index(fields=["-updated_at", "-id"], name="tk_updated"),
             models.Index(fields=["-created_at", "-id"], name="tk_created"),
-            models.Index(fields=["resolved_at"], name="tk_resolved"),
+            # Partial indexes: only the few rows they serve pay for them on insert.
+            models.Index(fields=["resolved_at"], name="tk_resolved", condition=Q(status="resolved")),
+            models.Index(fields=["merged_into"], name="tk_merged", condition=Q(merged_into__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -159,7 +169,8 @@ class Attachment(models.Model):
 class TicketEvent(models.Model):
     """One row per change (who, what, when), written in the same transaction as the change."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events",
+                               db_index=False)  # the (ticket, created_at) index leads with it
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=40)

@@ -8,6 +8,7 @@ os.environ.setdefault("KEFU_DATA_DIR", tempfile.mkdtemp(prefix="kefu-test-"))
 os.environ["KEFU_TESTING"] = "1"
 os.environ.setdefault("KEFU_FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("KEFU_TOKEN_CACHE_SECONDS", "0")  # tests change users between requests
+os.environ.setdefault("KEFU_REFERENCE_CACHE_SECONDS", "0")  # and teams, categories, names
 if os.environ.get("KEFU_TEST_USE_DATABASE_URL"):
     os.environ["DATABASE_URL"] = os.environ["KEFU_TEST_DATABASE_URL"]
 else:

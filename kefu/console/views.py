@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.access import user_teams
+from kefu.accounts.lookups import PERSON_FIELDS, people_by_id, teams_by_id
 from kefu.accounts.models import Role, Team, User
 from kefu.accounts.services import login_attempt, user_set_language
 from kefu.core.errors import ApplicationError, NotFound
@@ -136,7 +137,7 @@ def inbox_view(request):
         "rows": rows, "next_cursor": next_cursor, "flt": flt, "error": error,
         "query_string": params.urlencode(),
         "statuses": STATUS_CHOICES, "types": TYPE_CHOICES, "priorities": PRIORITY_CHOICES,
-        "teams": Team.objects.all(), "tiers": Tier.objects.all(),
+        "teams": sorted(teams_by_id().values(), key=lambda team: team.code), "tiers": Tier.objects.all(),
         "sorts": [("-updated_at", _("Recently updated")), ("updated_at", _("Least recently updated")),
                   ("-created_at", _("Newest")), ("created_at", _("Oldest"))],
     }
@@ -155,7 +156,7 @@ def _colleagues_for(ticket, viewer) -> list[User]:
     team_ids = {ticket.team_id} | {t.pk for t in user_teams(viewer)}
     people = (_agents().filter(Q(teams__in=team_ids) | Q(pk__in=[ticket.owner_id or 0,
                                                                   ticket.assignee_id or 0]))
-              .distinct().order_by("username"))
+              .distinct().order_by("username").only(*PERSON_FIELDS))
     return list(people)
 
 
@@ -169,14 +170,13 @@ def _names_in(timeline, agents) -> dict[int, str]:
                 value = (item.event.data or {}).get(key)
                 if isinstance(value, int) and value not in names:
                     wanted.add(value)
-    if wanted:
-        names.update({u.pk: u.name for u in User.objects.filter(pk__in=wanted)})
+    names.update({pk: person.name for pk, person in people_by_id(wanted).items()})
     return names
 
 
 @staff_required
 def ticket_view(request, ticket_id):
-    ticket = ticket_get_for(request.user, ticket_id)
+    ticket = ticket_get_for(request.user, ticket_id, with_customer_360=True)
     customer = ticket.customer
     timeline = selectors.ticket_timeline(ticket, request.user)
     agents = _colleagues_for(ticket, request.user)
@@ -192,7 +192,7 @@ def ticket_view(request, ticket_id):
                              if rules.can_transition(ticket.status, s)],
         "agents": agents,
         "names": _names_in(timeline, agents),
-        "teams": Team.objects.all(),
+        "teams": sorted(teams_by_id().values(), key=lambda team: team.code),
         "can_write": request.user.can_write and ticket.status != "closed",
         "can_transfer": request.user.role in (Role.SUPERVISOR, Role.ADMIN) and ticket.status != "closed",
         "tags": list(ticket.tags.all()),

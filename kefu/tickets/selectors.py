@@ -142,13 +142,21 @@ def attach_list_relations(rows: list[Ticket]) -> None:
     if not rows:
         return
     customers = customer_labels({r.customer_id for r in rows})
+    for r in rows:
+        r.customer = customers[r.customer_id]
+    attach_relations(rows)
+
+
+def attach_relations(rows: list[Ticket]) -> None:
+    """Team, category (with ``category_path``) and owner/assignee from the reference cache."""
+    if not rows:
+        return
     teams = teams_by_id({r.team_id for r in rows})
     people = people_by_id({r.owner_id for r in rows} | {r.assignee_id for r in rows})
     category_ids = {r.category_id for r in rows if r.category_id}
     nodes = category_nodes(category_ids) if category_ids else {}
     paths = category_paths(nodes) if nodes else {}
     for r in rows:
-        r.customer = customers[r.customer_id]
         r.team = teams[r.team_id]
         r.category = nodes.get(r.category_id) if r.category_id else None
         r.category_path = paths.get(r.category_id) if r.category_id else None
@@ -219,9 +227,9 @@ def customer_event_data(event: TicketEvent) -> dict:
 
 def ticket_timeline(ticket: Ticket, viewer: User) -> list[TimelineItem]:
     """Messages (with attachments) and events in time order; customers see public ones only."""
-    messages = Message.objects.filter(ticket=ticket).select_related("author")
+    messages = Message.objects.filter(ticket=ticket)
     attachments = Attachment.objects.filter(ticket=ticket)
-    events = TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+    events = TicketEvent.objects.filter(ticket=ticket)
     if viewer.role == Role.CUSTOMER:
         messages = messages.filter(visibility="public")
         attachments = attachments.filter(internal=False)
@@ -235,11 +243,16 @@ def ticket_timeline(ticket: Ticket, viewer: User) -> list[TimelineItem]:
             by_message.setdefault(a.message_id, []).append(a)
         else:
             loose.append(a)
+    messages, events = list(messages), list(events)
+    # Authors and actors from the reference cache: names only, no user row per item.
+    people = people_by_id({m.author_id for m in messages} | {e.actor_id for e in events})
     items = []
     for m in messages:
+        m.author = people.get(m.author_id) if m.author_id else None
         m.attachment_list = by_message.get(m.pk, [])
         items.append(TimelineItem(m.created_at, "message", message=m))
     for e in events:
+        e.actor = people.get(e.actor_id) if e.actor_id else None
         items.append(TimelineItem(e.created_at, "event", event=e))
     items.sort(key=lambda i: (i.at, 0 if i.kind == "event" else 1))
     ticket.loose_attachments = loose

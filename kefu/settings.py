@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kefu.accounts",
     "kefu.customers",
     "kefu.tickets",
+    "kefu.workflow",
     "kefu.console",
 ]
 

@@ -11,6 +11,7 @@ from kefu.customers.api import router as customers_router
 from kefu.customers.models import Tier
 from kefu.tickets.api import router as tickets_router
 from kefu.tickets.models import Category
+from kefu.workflow.api import router as workflow_router
 
 from . import errors
 from .auth import BearerToken
@@ -83,3 +84,4 @@ def categories(request):
 api.add_router("", meta)
 api.add_router("", customers_router)
 api.add_router("", tickets_router)
+api.add_router("", workflow_router)

@@ -36,6 +36,7 @@ from kefu.tickets.models import (
     Attachment,
     Category,
 )
+from kefu.workflow.panels import ticket_panels
 
 STAFF = {Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR}
 
@@ -198,6 +199,7 @@ def ticket_view(request, ticket_id):
         "tags": list(ticket.tags.all()),
         "types": TYPE_CHOICES, "priorities": PRIORITY_CHOICES,
         "categories": sorted(selectors.category_paths().items(), key=lambda kv: kv[1]),
+        "panels": ticket_panels(request, ticket),
     }
     return render(request, "console/ticket.html", context)
 

@@ -100,6 +100,16 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # SLA due times (kefu.workflow keeps the policy, pauses and figures in TicketSla). On the
+    # ticket row so that the inbox shows and sorts them without a join.
+    first_response_due = models.DateTimeField(null=True, blank=True)
+    next_update_due = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(null=True, blank=True)
+    #: The earliest due time still running, and when it enters its warning window.
+    sla_due = models.DateTimeField(null=True, blank=True)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
+    #: When the periodic SLA job must look at this ticket next (a warning or a breach).
+    sla_next_check_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -123,6 +133,8 @@ class Ticket(models.Model):
             # Partial indexes: only the few rows they serve pay for them on insert.
             models.Index(fields=["resolved_at"], name="tk_resolved", condition=Q(status="resolved")),
             models.Index(fields=["merged_into"], name="tk_merged", condition=Q(merged_into__isnull=False)),
+            models.Index(fields=["sla_next_check_at"], name="tk_sla_check",
+                         condition=Q(sla_next_check_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -66,4 +66,6 @@ def event_text(event, names=None):
         return _("replied")
     if kind == "note":
         return _("added an internal note")
-    return kind
+    from kefu.workflow.event_texts import workflow_event_text
+
+    return workflow_event_text(kind, d, names) or kind

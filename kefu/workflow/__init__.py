@@ -1,0 +1,1 @@
+"""Workflow: SLA business calendars and due times (pure), later the complaint flow."""

@@ -1,0 +1,5 @@
+"""API endpoints for handoff (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["handoff"])

@@ -1,0 +1,5 @@
+"""API endpoints for recovery (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["recovery"])

@@ -1,0 +1,7 @@
+"""Console views and the ticket-page panel for complaint (being written)."""
+
+urlpatterns: list = []
+
+
+def panel(request, ticket):
+    return None

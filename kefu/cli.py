@@ -21,7 +21,11 @@ def _setup_django() -> None:
 def cmd_migrate(args) -> int:
     from django.core.management import call_command
 
+    from kefu.workflow.defaults import ensure_defaults
+
     call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
+    for created in ensure_defaults():
+        print(f"created {created}")
     print("database is up to date")
     return 0
 
@@ -254,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--days", type=int)
     j.add_argument("--enqueue", action="store_true", help="queue it for the worker instead")
     j.set_defaults(func=cmd_jobs)
+    from kefu.insights.cli import add_parser as add_insights_parser
+
+    add_insights_parser(sub)
     return parser
 
 

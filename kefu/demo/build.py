@@ -41,6 +41,9 @@ def build_demo(*, size: str = "small", seed: int = 20261123) -> list[str]:
         _build_small(random.Random(seed))
         lines.append(f"demo company {data.COMPANY[0]} {data.COMPANY[1]} loaded: "
                      f"{Customer.objects.count()} customers, {Ticket.objects.count()} tickets")
+        from kefu.workflow.demo import build_workflow_demo
+
+        lines += build_workflow_demo()
     if size == "large":
         added = grow_tickets(LARGE_TICKETS, random.Random(seed + 1))
         lines.append(f"large demo: added {added} tickets ({Ticket.objects.count()} in all)")

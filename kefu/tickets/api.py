@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -50,6 +51,14 @@ class TicketPatch(StrictIn):
     tags: list[str] | None = Field(default=None, max_length=20)
 
 
+class SlaSummaryOut(Schema):
+    first_response_due: datetime | None
+    next_update_due: datetime | None
+    resolution_due: datetime | None
+    due: datetime | None
+    state: Literal["ok", "warning", "breached", "none"]
+
+
 class TicketOut(Schema):
     id: int
     subject: str
@@ -70,6 +79,7 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    sla: SlaSummaryOut
 
 
 class TicketPage(Schema):
@@ -149,7 +159,24 @@ def ticket_out(t, tags: list[str] | None = None, paths: dict[int, str] | None = 
         "created_at": t.created_at, "updated_at": t.updated_at,
         "first_response_at": t.first_response_at, "resolved_at": t.resolved_at,
         "closed_at": t.closed_at,
+        "sla": sla_summary(t),
     }
+
+
+def sla_summary(t) -> dict:
+    """Due times from the ticket row and the state of the nearest running target ("ok",
+    "warning", "breached"; "none" when nothing runs). The full story: GET …/sla."""
+    now = timezone.now()
+    if t.sla_due is None:
+        state = "none"
+    elif now > t.sla_due:
+        state = "breached"
+    elif t.sla_warn_at is not None and now >= t.sla_warn_at:
+        state = "warning"
+    else:
+        state = "ok"
+    return {"first_response_due": t.first_response_due, "next_update_due": t.next_update_due,
+            "resolution_due": t.resolution_due, "due": t.sla_due, "state": state}
 
 
 def attachment_out(a: Attachment) -> dict:

@@ -33,7 +33,8 @@ STATUS_GROUPS = {"active": sorted(rules.OPEN_STATUSES)}
 LIST_FIELDS = (
     "subject", "description", "status", "type", "priority", "channel", "customer_id", "team_id",
     "category_id", "owner_id", "assignee_id", "merged_into_id", "created_at", "updated_at",
-    "first_response_at", "resolved_at", "closed_at",
+    "first_response_at", "resolved_at", "closed_at", "first_response_due", "next_update_due",
+    "resolution_due", "sla_due", "sla_warn_at",
 )
 
 

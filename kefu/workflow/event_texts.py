@@ -1,4 +1,4 @@
-"""Timeline sentences for the workflow's event kinds. Each feature's views module may define
+"""Timeline sentences for the workflow's event kinds. Each panel's module may define
 ``EVENT_TEXTS = {kind: function(data, names) -> str}``; the console's ``event_text`` tag
 asks here for kinds it does not know itself."""
 
@@ -8,7 +8,7 @@ from importlib import import_module
 
 from .panels import PANELS
 
-_MODULES = tuple(path.rsplit(".", 1)[0] for path in PANELS)
+_MODULES = tuple(panel.path.rsplit(".", 1)[0] for panel in PANELS)
 
 
 def workflow_event_text(kind: str, data: dict, names: dict) -> str | None:

@@ -1,8 +1,10 @@
-"""Template helpers: readable event lines, labels for codes, SLA-free time formatting."""
+"""Template helpers: readable event lines, labels for codes, SLA time left."""
 
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from kefu.tickets.models import CHANNEL_CHOICES, PRIORITY_CHOICES, STATUS_CHOICES, TYPE_CHOICES
@@ -69,3 +71,31 @@ def event_text(event, names=None):
     from kefu.workflow.event_texts import workflow_event_text
 
     return workflow_event_text(kind, d, names) or kind
+
+
+def _duration(minutes: float) -> str:
+    minutes = int(abs(minutes))
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    if minutes < 48 * 60:
+        return _("%(h)d h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
+    return _("%(d)d days") % {"d": minutes // (24 * 60)}
+
+
+@register.simple_tag
+def sla_badge(ticket, now=None):
+    """The inbox's SLA cell: wall-clock time left to the nearest running target, coloured
+    ok / warning / breached; empty when no target runs (met, paused or no policy)."""
+    due = getattr(ticket, "sla_due", None)
+    if due is None:
+        return ""
+    now = now or timezone.now()
+    left = (due - now).total_seconds() / 60
+    if left < 0:
+        css, text = "sla-breached", _("overdue %(t)s") % {"t": _duration(left)}
+    else:
+        warn = getattr(ticket, "sla_warn_at", None)
+        css = "sla-warning" if warn is not None and now >= warn else "sla-ok"
+        text = _("%(t)s left") % {"t": _duration(left)}
+    return format_html('<span class="sla {}" title="{}">{}</span>', css,
+                       timezone.localtime(due).strftime("%Y-%m-%d %H:%M"), text)

@@ -80,7 +80,9 @@ def _lock(ticket: Ticket) -> Ticket:
     """Re-read the ticket row under a lock so concurrent changes serialise."""
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     for field in ("status", "owner_id", "assignee_id", "team_id", "first_response_at",
-                  "resolved_at", "closed_at", "merged_into_id", "priority", "type"):
+                  "resolved_at", "closed_at", "merged_into_id", "priority", "type",
+                  "first_response_due", "next_update_due", "resolution_due", "sla_due",
+                  "sla_warn_at", "sla_next_check_at"):
         setattr(ticket, field, getattr(locked, field))
     return ticket
 

@@ -14,6 +14,9 @@ from kefu.accounts.access import require_writer, user_teams
 from kefu.accounts.models import Role, Team, User
 from kefu.core.errors import ApplicationError, Conflict, NotFound
 from kefu.customers.models import Customer
+from kefu.insights.tasks import queue_ticket_scoring
+from kefu.workflow.services.automation import fire
+from kefu.workflow.services.sla import sla_on_create
 
 from .. import rules
 from ..models import Category, IdempotencyKey, Ticket
@@ -81,6 +84,7 @@ def ticket_create(*, actor: User, customer: Customer, subject: str, description:
                     channel=channel or ("agent" if is_agent else "portal"),
                     category=category, team=team, branch_id=team.branch_id or customer.branch_id,
                     owner=owner, assignee=owner, created_by=actor, created_at=now, updated_at=now)
+    sla_on_create(ticket, tier_id=customer.tier_id)
     try:
         with transaction.atomic():
             ticket.save(force_insert=True)
@@ -102,6 +106,8 @@ def ticket_create(*, actor: User, customer: Customer, subject: str, description:
         if found is None:
             raise
         return found, False
+    fire("ticket_created", ticket)
+    queue_ticket_scoring(ticket)
     return ticket, True
 
 

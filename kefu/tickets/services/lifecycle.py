@@ -9,6 +9,9 @@ from django.utils.translation import gettext as _
 from kefu.accounts.access import require_staff_writer, require_writer
 from kefu.accounts.models import Role, Team, User
 from kefu.core.errors import ApplicationError, PermissionDenied
+from kefu.insights.tasks import queue_message_scoring
+from kefu.workflow.services.automation import fire
+from kefu.workflow.services.sla import sla_on_change
 
 from .. import rules
 from ..models import Attachment, Message, Ticket, TicketEvent
@@ -46,6 +49,7 @@ def ticket_take(*, ticket: Ticket, actor: User) -> Ticket:
         events.append(_event(ticket, actor, "status", now, old="new", new="open"))
         ticket.status = "open"
         changed.append("status")
+        changed += sla_on_change(ticket, now, old_status=rules.Status.NEW)
     if changed:
         _save(ticket, now, *set(changed))
         TicketEvent.objects.bulk_create(events)
@@ -54,8 +58,10 @@ def ticket_take(*, ticket: Ticket, actor: User) -> Ticket:
 
 @transaction.atomic
 def ticket_reply(*, ticket: Ticket, actor: User, body: str, internal: bool = False,
-                 channel: str | None = None) -> Message:
-    """A public reply or an internal note. Customers can only reply publicly."""
+                 channel: str | None = None, automated: bool = False) -> Message:
+    """A public reply or an internal note. Customers can only reply publicly. ``automated``
+    (an automation's acknowledgement or note): nobody takes the ticket, and it is no one's
+    first response — the SLA keeps running until a person answers."""
     require_writer(actor)
     body = _clean_text("body", body, required=True, limit=MAX_BODY)
     _lock(ticket)
@@ -64,9 +70,12 @@ def ticket_reply(*, ticket: Ticket, actor: User, body: str, internal: bool = Fal
     is_customer = actor.role == Role.CUSTOMER
     if is_customer and internal:
         raise PermissionDenied(_("Customers cannot write internal notes."))
+    old_status = ticket.status
     events: list[TicketEvent] = []
     changed: list[str] = []
-    if not is_customer:
+    if automated:
+        pass
+    elif not is_customer:
         changed += _take_if_unowned(ticket, actor, now, events)
         if not internal and ticket.first_response_at is None:
             ticket.first_response_at = now
@@ -89,8 +98,13 @@ def ticket_reply(*, ticket: Ticket, actor: User, body: str, internal: bool = Fal
         ticket=ticket, visibility="internal" if internal else "public", body=body, author=actor,
         from_customer=is_customer, channel=channel or ("portal" if is_customer else "agent"))
     events.append(_event(ticket, actor, "note" if internal else "message", now, message=message.pk))
+    queue_message_scoring(message)
+    changed += sla_on_change(ticket, now, old_status=old_status,
+                             public_staff_reply=not internal and not is_customer and not automated)
     _save(ticket, now, *set(changed))
     TicketEvent.objects.bulk_create(events)
+    if is_customer:
+        fire("message_in", ticket, text=body)
     return message
 
 
@@ -115,6 +129,8 @@ def ticket_transition(*, ticket: Ticket, actor: User, status: str, reason: str =
             status=409)
     if actor.role == Role.CUSTOMER and (rules.Status(current), rules.Status(target)) not in CUSTOMER_TRANSITIONS:
         raise PermissionDenied(_("Customers can only confirm or reopen a resolved ticket."))
+    if target == rules.Status.CLOSED:
+        _require_closable(ticket)
     now = timezone.now()
     events: list[TicketEvent] = []
     changed = ["status"]
@@ -138,9 +154,22 @@ def ticket_transition(*, ticket: Ticket, actor: User, status: str, reason: str =
         changed.append("resolved_at")
     events.append(_event(ticket, actor, "status", now, old=current, new=target,
                          reason=reason, reopened=rules.is_reopen(current, target)))
+    changed += sla_on_change(ticket, now, old_status=current)
     _save(ticket, now, *set(changed))
     TicketEvent.objects.bulk_create(events)
+    fire("ticket_updated", ticket)
     return ticket
+
+
+def _require_closable(ticket: Ticket) -> None:
+    """No closing by passing the ball (不踢皮球): a complaint closes only with its resolution
+    recorded and its follow-up (step 7) done or scheduled."""
+    from kefu.workflow.services.complaint import complaint_close_problems
+
+    problems = complaint_close_problems(ticket)
+    if problems:
+        raise ApplicationError("complaint_not_ready", " ".join(problems),
+                               details={"problems": problems}, status=409)
 
 
 def _assignable(user: User) -> bool:
@@ -182,6 +211,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None = None,
     if changed:
         _save(ticket, now, *set(changed))
         TicketEvent.objects.bulk_create(events)
+        fire("ticket_updated", ticket)
     return ticket
 
 
@@ -242,9 +272,12 @@ def ticket_update(*, ticket: Ticket, actor: User, **fields) -> Ticket:
             ticket.tags.set(_tags(names))
             changes["tags"] = [old, sorted(names)]
     if changes:
+        if "type" in changes or "priority" in changes:  # another SLA policy may apply
+            model_fields += sla_on_change(ticket, now, old_status=ticket.status, terms_changed=True)
         _save(ticket, now, *model_fields)
         TicketEvent.objects.create(ticket=ticket, actor=actor, kind="updated",
                                    data={"changes": changes}, created_at=now)
+        fire("ticket_updated", ticket)
     return ticket
 
 
@@ -274,6 +307,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     source.status = "closed"
     source.closed_at = now
     source.merged_into = target
+    changed += sla_on_change(source, now, old_status=old_status)
     _save(source, now, *changed)
     events += [
         _event(source, actor, "merged", now, into=target.pk, old=old_status, messages=moved),

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.tickets.models import Ticket
 
+#: Alert arguments that hold a message id (translated when shown); the rest are data.
+TRANSLATED_ARGS = {"target", "priority"}
+
 
 class Alert(models.Model):
     class Kind(models.TextChoices):
@@ -40,7 +43,10 @@ class Alert(models.Model):
     @property
     def text(self) -> str:
         """The message in the reader's language, its arguments filled in."""
+        # Arguments that are message ids themselves (an SLA target's name) are translated too.
+        args = {k: gettext(v) if k in TRANSLATED_ARGS and isinstance(v, str) and v else v
+                for k, v in (self.args or {}).items()}
         try:
-            return gettext(self.message) % (self.args or {})
+            return gettext(self.message) % args
         except (KeyError, TypeError, ValueError):
             return gettext(self.message)

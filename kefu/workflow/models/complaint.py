@@ -107,6 +107,8 @@ class FollowUp(models.Model):
     note = models.TextField(max_length=4000, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    #: When the assignee was alerted that it is due (the periodic job alerts once).
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("Follow-up")

@@ -92,15 +92,17 @@ class TicketSla(models.Model):
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True,
                                   related_name="sla")
     policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
-    #: [[start ISO, end ISO or null], …] — the clock stops inside them.
+    #: [[start ISO, end ISO or null, "customer"|"resolved"], …] — the clock stops inside them.
     pauses = models.JSONField(default=list, blank=True)
+    #: The next-update target runs from the last public staff reply.
+    last_public_reply_at = models.DateTimeField(null=True, blank=True)
     first_response_minutes = models.FloatField(null=True, blank=True)
     resolution_minutes = models.FloatField(null=True, blank=True)
     first_response_breached = models.BooleanField(default=False)
     next_update_breached = models.BooleanField(default=False)
     resolution_breached = models.BooleanField(default=False)
     sunset_breached = models.BooleanField(default=False)
-    #: Targets already warned about / escalated: {"first_response": "warned"|"owner"|"supervisor", …}
+    #: Alerts sent per target: {"first_response": "warned"|"breached"|"escalated", …}
     alerts = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

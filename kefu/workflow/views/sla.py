@@ -1,7 +1,46 @@
-"""Console views and the ticket-page panel for sla (being written)."""
+"""The ticket page's SLA panel, the alerts page (the console's bell) and the timeline
+sentences of SLA and deadline events."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kefu.console.views import staff_required
+
+from ..services.alerts import alert_mark_read, alerts_for
+from ..services.sla import TARGET_NAMES, ticket_sla
 
 
 def panel(request, ticket):
-    return None
+    sla = ticket_sla(ticket)
+    if not sla["targets"]:
+        return None
+    for target in sla["targets"]:
+        target["name"] = _(TARGET_NAMES[target["target"]])
+    return "workflow/sla_panel.html", sla
+
+
+@staff_required
+def alerts_view(request):
+    rows = list(alerts_for(request.user).select_related("ticket")[:100])
+    return render(request, "workflow/sla_alerts.html", {"alerts": rows})
+
+
+@require_POST
+@staff_required
+def alerts_read_view(request):
+    alert_mark_read(user=request.user)
+    return redirect("workflow:alerts")
+
+
+urlpatterns = [
+    path("alerts/", alerts_view, name="alerts"),
+    path("alerts/read/", alerts_read_view, name="alerts_read"),
+]
+
+EVENT_TEXTS = {
+    "commitment_broken": lambda data, names: _("missed the deadline promised to the customer"),
+}

@@ -42,6 +42,7 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.sentiment
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -22,6 +22,7 @@ from .models import (
     SlaPolicy,
 )
 from .recovery_rules import InvalidMoney, parse_currency
+from .services.sla import MAX_TARGET_MINUTES
 
 
 class CalendarForm(forms.ModelForm):
@@ -59,11 +60,6 @@ class BranchClosedDayAdmin(admin.ModelAdmin):
     list_display = ("branch", "day", "reason")
     list_filter = ("branch",)
     date_hierarchy = "day"
-
-
-#: A target longer than this (about a working year) is a typo, and beyond the calendar's
-#: three-year horizon it could not be computed at all.
-MAX_TARGET_MINUTES = 120_000
 
 
 class SlaPolicyForm(forms.ModelForm):

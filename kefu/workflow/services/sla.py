@@ -37,6 +37,10 @@ from .automation import fire
 
 log = logging.getLogger("kefu.sla")
 
+#: A target longer than this (about a working year) is a typo, and beyond the calendar's
+#: three-year horizon it could not be computed at all.
+MAX_TARGET_MINUTES = 120_000
+
 DUE_FIELDS = ("first_response_due", "next_update_due", "resolution_due", "sla_due",
               "sla_warn_at", "sla_next_check_at")
 

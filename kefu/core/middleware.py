@@ -3,14 +3,18 @@ session, CSRF, authentication and messages middleware."""
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import get_user as auth_get_user
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 
 LANGUAGE_COOKIE = "kefu_lang"
 
@@ -95,8 +99,44 @@ class BrowserCsrfMiddleware(CsrfViewMiddleware):
 
 
 class BrowserAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's session authentication, with the signed-in user (and the teams read from it)
+    remembered per process for KEFU_TOKEN_CACHE_SECONDS, as API tokens are: two queries
+    fewer on every page. Signing out ends the session at once everywhere (the session is
+    still read on every request); a deactivated user, a new role or a new password take
+    effect within that many seconds in other processes, at once in this one."""
+
     def __call__(self, request):
         return self.get_response(request) if _is_api(request) else super().__call__(request)
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: cached_session_user(request))
+
+
+#: (user id, session auth hash) → (expires at, user)
+_SESSION_USERS: dict[tuple, tuple[float, object]] = {}
+
+
+def forget_session_users(**_kwargs) -> None:
+    _SESSION_USERS.clear()
+
+
+def cached_session_user(request):
+    ttl = settings.TOKEN_CACHE_SECONDS
+    session = request.session
+    if not ttl or SESSION_KEY not in session:
+        return auth_get_user(request)
+    key = (str(session[SESSION_KEY]), session.get(HASH_SESSION_KEY), session.get(BACKEND_SESSION_KEY))
+    hit = _SESSION_USERS.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    user = auth_get_user(request)  # verifies the session hash; flushes a stale session
+    if user.is_authenticated:
+        if len(_SESSION_USERS) > 10_000:
+            _SESSION_USERS.clear()
+        _SESSION_USERS[key] = (now + ttl, user)
+    return user
 
 
 class BrowserMessageMiddleware(MessageMiddleware):

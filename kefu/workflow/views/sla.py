@@ -29,6 +29,14 @@ def alerts_view(request):
     return render(request, "workflow/sla_alerts.html", {"alerts": rows})
 
 
+@staff_required
+def alerts_badge_view(request):
+    """The unread count beside "Alerts" in the header, fetched after the page and every
+    minute (so a new alert shows up without reloading, and pages don't wait for it)."""
+    count = alerts_for(request.user, unread_only=True).count()
+    return render(request, "workflow/sla_alerts_badge.html", {"unread": count})
+
+
 @require_POST
 @staff_required
 def alerts_read_view(request):
@@ -39,6 +47,7 @@ def alerts_read_view(request):
 urlpatterns = [
     path("alerts/", alerts_view, name="alerts"),
     path("alerts/read/", alerts_read_view, name="alerts_read"),
+    path("alerts/badge/", alerts_badge_view, name="alerts_badge"),
 ]
 
 EVENT_TEXTS = {

@@ -55,7 +55,8 @@ def test_agent_records_a_complaint_step_and_asks_for_recovery(page, desk, screen
     expect(page.locator("#step-form-1")).to_be_visible()
     # when the agent records step 1 with a note
     page.fill("#step-form-1 textarea[name=note]", "Invited the customer to the quiet room")
-    page.click("#step-form-1 button[value=done]")
+    with page.expect_navigation():
+        page.click("#step-form-1 button[value=done]")
     # then the checklist shows it done, and the timeline says so
     expect(page.locator("#step-form-2")).to_be_visible()
     expect(page.locator(".timeline")).to_contain_text("complaint step 1")
@@ -65,7 +66,8 @@ def test_agent_records_a_complaint_step_and_asks_for_recovery(page, desk, screen
     page.fill("#recovery-amount", "120")
     expect(page.locator("#recovery-form")).to_contain_text("a supervisor must approve it")
     page.fill("textarea[name=note]:below(#recovery-amount)", "Spoiled goods refunded")
-    page.click("#recovery-submit")
+    with page.expect_navigation():
+        page.click("#recovery-submit")
     expect(page.locator("#recovery-panel")).to_contain_text("120")
     action = RecoveryAction.objects.get(ticket=desk.complaint)
     assert action.status == "pending" and action.amount == Decimal("120")
@@ -80,7 +82,9 @@ def test_supervisor_approves_from_the_queue_and_reads_it_in_chinese(page, desk, 
     sign_in(page, "sup-east")
     page.click("#nav-approvals")
     expect(page.locator(f"#recovery-{action.pk}")).to_contain_text("300")
-    page.locator(f"#recovery-{action.pk} button", has_text="Approve").click()
+    with page.expect_navigation():
+        page.locator(f"#recovery-{action.pk} button", has_text="Approve").click()
+    expect(page.locator(f"#recovery-{action.pk}")).to_have_count(0)  # gone from the queue
     action.refresh_from_db()
     assert action.status == "approved" and action.decided_by == desk.company.supervisor_east
     # the same ticket in Chinese: the checklist and the SLA panel speak Chinese

@@ -43,6 +43,7 @@ lint: setup
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.sentiment
+	$(PY) -m bench.email
 
 clean:
 	rm -rf $(VENV) node_modules var

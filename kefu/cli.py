@@ -261,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kefu.insights.cli import add_parser as add_insights_parser
 
     add_insights_parser(sub)
+    from kefu.conversations.cli import add_parser as add_mail_parser
+
+    add_mail_parser(sub)
     return parser
 
 

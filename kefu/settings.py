@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kefu.tickets",
     "kefu.workflow",
     "kefu.insights",
+    "kefu.conversations",
     "kefu.console",
 ]
 
@@ -177,6 +178,21 @@ TOKEN_CACHE_SECONDS = env_int("KEFU_TOKEN_CACHE_SECONDS", 15)
 REFERENCE_CACHE_SECONDS = env_int("KEFU_REFERENCE_CACHE_SECONDS", 30)
 SLA_ESCALATE_AFTER_MINUTES = env_int("KEFU_SLA_ESCALATE_AFTER_MINUTES", 30)
 HANDOFF_REMIND_HOURS = env_int("KEFU_HANDOFF_REMIND_HOURS", 4)
+
+# --- channels -------------------------------------------------------------------------------
+#: Outgoing mail: smtp://user:password@host:port (STARTTLS when offered), smtps://… (TLS from
+#: the start); empty: e-mail is queued but not sent (the delivery state says so).
+SMTP_URL = env("KEFU_SMTP_URL", "")
+MAIL_FROM = env("KEFU_MAIL_FROM", "kefu@localhost")
+#: The address customers reach kefu at (https://help.example.com), used in links sent by
+#: e-mail; empty: the host of the request (set it when ALLOWED_HOSTS is "*").
+PUBLIC_URL = env("KEFU_PUBLIC_URL", "")
+MAX_EMAIL_BYTES = env_int("KEFU_MAX_EMAIL_BYTES", 25 * 1024 * 1024)
+MAIL_LISTEN_PORT = env_int("KEFU_MAIL_LISTEN_PORT", 2525)
+#: Messages from one sender within an hour beyond which more are treated as a mail loop.
+MAIL_LOOP_LIMIT_PER_HOUR = env_int("KEFU_MAIL_LOOP_LIMIT_PER_HOUR", 20)
+#: Web form: submissions per client address per hour.
+WEB_FORM_LIMIT_PER_HOUR = env_int("KEFU_WEB_FORM_LIMIT_PER_HOUR", 10)
 LOGIN_MAX_FAILURES = env_int("KEFU_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_SECONDS = env_int("KEFU_LOGIN_LOCK_SECONDS", 900)
 

@@ -10,6 +10,8 @@ admin.site.site_title = _("kefu administration")
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("portal/", include("kefu.conversations.portal.urls")),
     path("", include("kefu.console.urls")),
+    path("", include("kefu.conversations.urls")),
     path("", include("kefu.workflow.urls")),
 ]

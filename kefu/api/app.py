@@ -6,6 +6,9 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.renderers import JSONRenderer
 
 from kefu.accounts.models import Team
+from kefu.conversations.api_chat import router as chat_router
+from kefu.conversations.api_contacts import router as contacts_router
+from kefu.conversations.api_email import router as email_router
 from kefu.core.errors import PermissionDenied
 from kefu.customers.api import router as customers_router
 from kefu.customers.models import Tier
@@ -83,7 +86,10 @@ def categories(request):
 
 
 api.add_router("", meta)
+api.add_router("", contacts_router)  # before customers: /customers/lookup, not /customers/{id}
 api.add_router("", customers_router)
 api.add_router("", tickets_router)
 api.add_router("", workflow_router)
 api.add_router("", insights_router)
+api.add_router("", chat_router)
+api.add_router("", email_router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Branch
@@ -95,7 +96,11 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("Customer")
         verbose_name_plural = _("Customers")
-        indexes = [models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            # channels find a customer by address, ignoring case (email__iexact)
+            models.Index(Upper("email"), name="customer_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -108,11 +113,17 @@ class ContactPoint(models.Model):
         PHONE = "phone", _("Phone")
         EMAIL = "email", _("E-mail")
         WECHAT = "wechat", _("WeChat")
+        CHAT = "chat", _("Chat")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField(verbose_name=_("Kind"), max_length=10, choices=Kind.choices)
     value = models.CharField(verbose_name=_("Value"), max_length=200)
     label = models.CharField(verbose_name=_("Label"), max_length=60, blank=True)
+
+    class Meta:
+        # channels find a customer by a phone number, an e-mail address or a chat id
+        indexes = [models.Index(fields=["value"], name="contactpoint_value"),
+                   models.Index(Upper("value"), name="contactpoint_value_upper")]
 
 
 class PreferenceNote(models.Model):

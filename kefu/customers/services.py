@@ -20,9 +20,12 @@ LIMITS = {"name": 200, "name_en": 200, "email": 254, "phone": 40, "wechat_id": 8
 
 
 def default_tier() -> Tier:
+    """The most ordinary tier (the highest rank number); a first one if none exists yet —
+    two processes creating the first customer at once both get the same tier."""
     tier = Tier.objects.order_by("-rank").first()
     if tier is None:
-        tier = Tier.objects.create(code="regular", name="普通", name_en="Regular", rank=100)
+        tier, _created = Tier.objects.get_or_create(
+            code="regular", defaults={"name": "普通", "name_en": "Regular", "rank": 100})
     return tier
 
 

@@ -35,6 +35,7 @@ PANELS = (
     Panel("complaint", "kefu.workflow.views.complaint.panel", column="main for complaints"),
     Panel("recovery", "kefu.workflow.views.recovery.panel"),
     Panel("insights", "kefu.insights.panel.panel"),
+    Panel("email", "kefu.conversations.views.panel"),
 )
 BY_NAME = {p.name: p for p in PANELS}
 

@@ -68,6 +68,20 @@ def event_text(event, names=None):
         return _("replied")
     if kind == "note":
         return _("added an internal note")
+    if kind in ("call", "visit"):
+        return _contact_text(kind, d)
+    if kind == "email_requeued":
+        return _("queued an e-mail to be sent again")
+    if kind == "profile_updated":
+        return _("updated their contact details and consents in the portal")
+    if kind == "portal_linked":
+        return _("confirmed their e-mail address and signed in to the portal")
+    if kind == "password_changed":
+        return _("changed their portal password")
+    if kind == "web_form_contact":
+        return _("wrote through the web form giving other details (%(details)s), ticket #%(id)s") % {
+            "details": ", ".join(f"{k}: {v}" for k, v in d.items() if k != "ticket"),
+            "id": d.get("ticket")}
     from kefu.workflow.event_texts import workflow_event_text
 
     return workflow_event_text(kind, d, names) or kind
@@ -99,3 +113,20 @@ def sla_badge(ticket, now=None):
         text = _("%(t)s left") % {"t": _duration(left)}
     return format_html('<span class="sla {}" title="{}">{}</span>', css,
                        timezone.localtime(due).strftime("%Y-%m-%d %H:%M"), text)
+
+
+def _contact_text(kind: str, d: dict) -> str:
+    """A logged call or counter visit on the customer timeline."""
+    from django.utils.text import Truncator
+
+    from kefu.tickets.selectors import category_paths
+
+    out = d.get("direction") == "out"
+    text = ((_("called the customer") if out else _("took a call")) if kind == "call"
+            else (_("visited the customer") if out else _("served a counter visit")))
+    path = category_paths().get(d.get("category")) if d.get("category") else None
+    if path:
+        text += " · " + path
+    if d.get("notes"):
+        text += ": " + Truncator(d["notes"]).chars(200)
+    return text

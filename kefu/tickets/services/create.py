@@ -32,9 +32,9 @@ from ._common import (
 )
 
 
-def route_team(*, customer: Customer, actor: User) -> Team:
+def route_team(*, customer: Customer, actor: User | None) -> Team:
     """Default queue: the actor's first team, else the customer's branch team, else any team."""
-    if actor.role in AGENT_ROLES:
+    if actor is not None and actor.role in AGENT_ROLES:
         teams = user_teams(actor)
         if teams:
             return teams[0]

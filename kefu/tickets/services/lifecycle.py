@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.access import require_staff_writer, require_writer
 from kefu.accounts.models import Role, Team, User
+from kefu.conversations.outbound import queue_reply_email
+from kefu.conversations.webhooks import queue_chat_reply
 from kefu.core.errors import ApplicationError, PermissionDenied
 from kefu.insights.tasks import queue_message_scoring
 from kefu.workflow.services.automation import fire
@@ -99,6 +101,9 @@ def ticket_reply(*, ticket: Ticket, actor: User, body: str, internal: bool = Fal
         from_customer=is_customer, channel=channel or ("portal" if is_customer else "agent"))
     events.append(_event(ticket, actor, "note" if internal else "message", now, message=message.pk))
     queue_message_scoring(message)
+    if not internal and not is_customer:  # the answer goes back the way the customer came
+        queue_chat_reply(message)
+        queue_reply_email(message)
     changed += sla_on_change(ticket, now, old_status=old_status,
                              public_staff_reply=not internal and not is_customer and not automated)
     _save(ticket, now, *set(changed))

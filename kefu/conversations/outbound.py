@@ -76,10 +76,13 @@ def sender_address(mailbox: Mailbox | None) -> str:
 
 def _ticket_mailbox(ticket: Ticket, inbound: list[InboundEmail]) -> Mailbox | None:
     """The mailbox the customer wrote to, else an active mailbox of the ticket's team."""
+    from .email.ingest import MAILBOXES  # every mailbox, cached per process
+
+    mailboxes = MAILBOXES.all()
     for row in inbound:
         if row.mailbox_id is not None:
-            return Mailbox.objects.filter(pk=row.mailbox_id).first()
-    return Mailbox.objects.filter(team_id=ticket.team_id, active=True).order_by("pk").first()
+            return MAILBOXES.covering({row.mailbox_id}).get(row.mailbox_id)
+    return next((m for m in mailboxes.values() if m.team_id == ticket.team_id and m.active), None)
 
 
 def _inbound_of(ticket: Ticket) -> list[InboundEmail]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.access import require_writer, user_teams
+from kefu.accounts.lookups import teams_by_id
 from kefu.accounts.models import Role, Team, User
 from kefu.core.errors import ApplicationError, Conflict, NotFound
 from kefu.customers.models import Customer
@@ -38,11 +39,10 @@ def route_team(*, customer: Customer, actor: User | None) -> Team:
         teams = user_teams(actor)
         if teams:
             return teams[0]
-    if customer.branch_id:
-        team = Team.objects.filter(branch_id=customer.branch_id).order_by("code").first()
-        if team:
-            return team
-    team = Team.objects.filter(branch__isnull=True).order_by("code").first() or Team.objects.order_by("code").first()
+    teams = sorted(teams_by_id().values(), key=lambda t: t.code)  # the reference cache
+    team = (next((t for t in teams if customer.branch_id and t.branch_id == customer.branch_id), None)
+            or next((t for t in teams if t.branch_id is None), None)
+            or next(iter(teams), None))
     if team is None:
         raise ApplicationError("no_team", _("No team exists to receive tickets."), status=409)
     return team

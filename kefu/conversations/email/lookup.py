@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from kefu.customers.models import ContactPoint, Customer
@@ -34,10 +35,9 @@ def message_id_forms(message_id: str) -> list[str]:
 
 def customers_of(address: str) -> list[Customer]:
     """Every customer the address belongs to (their e-mail or an e-mail contact point)."""
-    ids = set(Customer.objects.filter(email__iexact=address).values_list("pk", flat=True))
-    ids |= set(ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, value__iexact=address)
-               .values_list("customer_id", flat=True))
-    return list(Customer.objects.filter(pk__in=ids).order_by("pk")) if ids else []
+    contact = ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, value__iexact=address)
+    return list(Customer.objects.filter(Q(email__iexact=address)
+                                        | Q(pk__in=contact.values("customer_id"))).order_by("pk"))
 
 
 def _follow_merges(ticket: Ticket | None) -> Ticket | None:

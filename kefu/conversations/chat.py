@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -43,8 +42,9 @@ from kefu.core.errors import ApplicationError, NotFound
 from kefu.customers.models import ContactPoint, Customer
 from kefu.customers.services import customer_create
 from kefu.tickets import rules as ticket_rules
-from kefu.tickets.models import Attachment, Message, Ticket, TicketEvent
+from kefu.tickets.models import Attachment, Message, Ticket
 from kefu.tickets.services import (
+    attachment_store_from_channel,
     sniff_content_type,
     ticket_create_from_channel,
     ticket_customer_message,
@@ -274,7 +274,7 @@ def _receive(channel: Channel, message: InboundChat, now: datetime,
     else:
         reply = ticket_customer_message(ticket=ticket, body=body, channel="chat")
     for attachment in message.attachments:
-        _attach(ticket, reply, attachment, now, saved)
+        _attach(ticket, reply, attachment, saved)
     cm.ticket, cm.message = ticket, reply
     cm.save(update_fields=["ticket", "message"])
     return ChatReceipt(cm, False)
@@ -316,15 +316,10 @@ def _subject(body: str, customer: Customer) -> str:
     return first if len(first) <= 80 else first[:79] + "…"
 
 
-def _attach(ticket: Ticket, message: Message | None, attachment: InboundAttachment, now,
+def _attach(ticket: Ticket, message: Message | None, attachment: InboundAttachment,
             saved: list[str]) -> Attachment:
-    row = Attachment(ticket=ticket, message=message, filename=attachment.filename,
-                     content_type=attachment.content_type, size=len(attachment.data),
-                     sha256=attachment.sha256, internal=False, uploaded_by=None)
-    row.file.save(attachment.filename, ContentFile(attachment.data), save=False)
+    row = attachment_store_from_channel(ticket=ticket, message=message,
+                                        filename=attachment.filename, data=attachment.data,
+                                        content_type=attachment.content_type, channel="chat")
     saved.append(row.file.name)
-    row.save()
-    TicketEvent.objects.create(ticket=ticket, actor=None, kind="attachment", created_at=now,
-                               data={"attachment": row.pk, "filename": attachment.filename,
-                                     "size": len(attachment.data), "channel": "chat"})
     return row

@@ -83,30 +83,30 @@ def _is_api(request) -> bool:
 # time). Subclasses, so that Django's checks and the admin still recognise them.
 
 
-class BrowserSessionMiddleware(SessionMiddleware):
+class _BrowserOnly:
+    """Mixed in before a Django middleware: API requests go straight past it."""
+
     def __call__(self, request):
         return self.get_response(request) if _is_api(request) else super().__call__(request)
 
 
-class BrowserCsrfMiddleware(CsrfViewMiddleware):
-    def __call__(self, request):
-        return self.get_response(request) if _is_api(request) else super().__call__(request)
+class BrowserSessionMiddleware(_BrowserOnly, SessionMiddleware):
+    pass
 
+
+class BrowserCsrfMiddleware(_BrowserOnly, CsrfViewMiddleware):
     def process_view(self, request, callback, callback_args, callback_kwargs):
         if _is_api(request):
             return None
         return super().process_view(request, callback, callback_args, callback_kwargs)
 
 
-class BrowserAuthenticationMiddleware(AuthenticationMiddleware):
+class BrowserAuthenticationMiddleware(_BrowserOnly, AuthenticationMiddleware):
     """Django's session authentication, with the signed-in user (and the teams read from it)
     remembered per process for KEFU_TOKEN_CACHE_SECONDS, as API tokens are: two queries
     fewer on every page. Signing out ends the session at once everywhere (the session is
     still read on every request); a deactivated user, a new role or a new password take
     effect within that many seconds in other processes, at once in this one."""
-
-    def __call__(self, request):
-        return self.get_response(request) if _is_api(request) else super().__call__(request)
 
     def process_request(self, request):
         super().process_request(request)
@@ -139,6 +139,5 @@ def cached_session_user(request):
     return user
 
 
-class BrowserMessageMiddleware(MessageMiddleware):
-    def __call__(self, request):
-        return self.get_response(request) if _is_api(request) else super().__call__(request)
+class BrowserMessageMiddleware(_BrowserOnly, MessageMiddleware):
+    pass

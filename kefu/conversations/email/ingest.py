@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,8 +33,9 @@ from kefu.core.refcache import TableCache
 from kefu.customers.models import Customer
 from kefu.customers.services import customer_create
 from kefu.tickets import rules as ticket_rules
-from kefu.tickets.models import Attachment, Ticket, TicketEvent
+from kefu.tickets.models import Ticket
 from kefu.tickets.services import (
+    attachment_store_from_channel,
     sniff_content_type,
     ticket_create_from_channel,
     ticket_customer_message,
@@ -422,7 +422,6 @@ def _store_attachments(ticket: Ticket, message, attachments: tuple[MailAttachmen
                        saved_files: list) -> list[str]:
     """Store what the limits allow; return notes on what was skipped (never fails the mail)."""
     notes: list[str] = []
-    now = timezone.now()
     for index, item in enumerate(attachments):
         name = _UNSAFE_NAME.sub("_", item.filename).strip(" .")[:200] or f"attachment-{index + 1}"
         if index >= MAX_ATTACHMENTS_PER_MESSAGE:
@@ -441,15 +440,8 @@ def _store_attachments(ticket: Ticket, message, attachments: tuple[MailAttachmen
         if real is None:
             notes.append(f"attachment {name!r} skipped: type {item.content_type} not accepted")
             continue
-        attachment = Attachment(ticket=ticket, message=message, filename=name,
-                                content_type=real, size=size,
-                                sha256=hashlib.sha256(item.data).hexdigest(), internal=False,
-                                uploaded_by=None)
-        attachment.file.save(name, ContentFile(item.data), save=False)
+        attachment = attachment_store_from_channel(
+            ticket=ticket, message=message, filename=name, data=item.data, content_type=real,
+            channel="email", inline=item.is_inline)
         saved_files.append((attachment.file.storage, attachment.file.name))
-        attachment.save()
-        TicketEvent.objects.create(ticket=ticket, actor=None, kind="attachment", created_at=now,
-                                   data={"attachment": attachment.pk, "filename": name,
-                                         "size": size, "channel": "email",
-                                         "inline": item.is_inline})
     return notes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,4 +101,28 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, internal: bool = Fals
     except Exception:
         attachment.file.storage.delete(attachment.file.name)
         raise
+    return attachment
+
+
+def attachment_store_from_channel(*, ticket: Ticket, message: Message | None, filename: str,
+                                  data: bytes, content_type: str, channel: str,
+                                  **details) -> Attachment:
+    """A customer's file that came through a channel (e-mail, chat) and was already checked
+    by it (size, type sniffed from the bytes): the stored file, its row and an "attachment"
+    event without an actor, in the caller's transaction. If that transaction rolls back the
+    caller deletes ``attachment.file`` (the row goes, the file would stay)."""
+    attachment = Attachment(ticket=ticket, message=message, filename=filename,
+                            content_type=content_type, size=len(data),
+                            sha256=hashlib.sha256(data).hexdigest(), internal=False,
+                            uploaded_by=None)
+    attachment.file.save(filename, ContentFile(data), save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    TicketEvent.objects.create(ticket=ticket, actor=None, kind="attachment",
+                               created_at=timezone.now(),
+                               data={"attachment": attachment.pk, "filename": filename,
+                                     "size": len(data), "channel": channel, **details})
     return attachment

@@ -30,6 +30,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from bench import cpu
 from bench.prepare import PROJECT_DIR, db_label, kefu, setup_django
 
 TARGET = 200
@@ -258,14 +259,33 @@ def _setup_mailbox():
     return mailbox
 
 
+def _backend_cpu() -> tuple[int | None, float]:
+    """(pid, CPU seconds) of this process's PostgreSQL backend (on this machine), else 0."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None, 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return pid, cpu.seconds([pid])
+
+
 def _ingest_files(paths: list[Path], mailbox_id: int) -> Counter:
+    """Ingest ``paths`` in order; the Counter also carries "cpu_app" and "cpu_db": CPU
+    seconds of this process and of its database backend while doing it."""
     from kefu.conversations.email.ingest import ingest_raw
     from kefu.conversations.models import Mailbox
 
     mailbox = Mailbox.objects.get(pk=mailbox_id)
     statuses: Counter[str] = Counter()
+    backend, db_before = _backend_cpu()
+    app_before = time.process_time()
     for path in paths:
         statuses[ingest_raw(path.read_bytes(), source="file", mailbox=mailbox).status] += 1
+    statuses["cpu_app"] += time.process_time() - app_before  # type: ignore[assignment]
+    if backend is not None:
+        statuses["cpu_db"] += cpu.seconds([backend]) - db_before  # type: ignore[assignment]
     return statuses
 
 
@@ -342,8 +362,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(directory, ignore_errors=True)
     rate = count / seconds if seconds else 0.0
+    app_ms = statuses.pop("cpu_app", 0) * 1000 / count
+    db_ms = statuses.pop("cpu_db", 0) * 1000 / count
     print(f"  ingested {count:,} in {seconds:.1f} s: {rate:,.0f} messages/s "
           f"(target ≥ {TARGET}/s) {'OK' if rate >= TARGET else 'BELOW TARGET'}")
+    print(f"  CPU per message: {app_ms:.2f} ms in the ingesting processes"
+          + (f" + {db_ms:.2f} ms in PostgreSQL" if db_ms else "")
+          + f" (2 cores could file at most {2000 / (app_ms + db_ms):,.0f}/s)" if app_ms else "")
     print("  outcome: " + ", ".join(f"{k} {v}" for k, v in statuses.most_common()))
     return 0
 

@@ -196,27 +196,34 @@ def queue_reply_email(message: Message) -> OutboundEmail | None:
                                             kind=OutboundEmail.Kind.REPLY).first()
 
 
-def queue_acknowledgement(ticket: Ticket, *, inbound: InboundEmail | None = None
-                          ) -> OutboundEmail | None:
+def queue_acknowledgement(ticket: Ticket, *, inbound: InboundEmail | None = None,
+                          new_ticket: bool = False) -> OutboundEmail | None:
     """Call when an e-mail has just created ``ticket``: a short "we have it, your reference
     is [#123]" in the customer's language, threaded to their message. Once per ticket. The
     inbound side decides who gets a ticket (never auto-replies, bounces or lists), so it
     decides who gets this. ``inbound``: the e-mail that created it, when its row is not
-    saved with its ticket yet (called in the middle of processing it)."""
-    existing = OutboundEmail.objects.filter(ticket=ticket, kind=OutboundEmail.Kind.ACK).first()
-    if existing is not None:
-        return existing
+    saved with its ticket yet (called in the middle of processing it). ``new_ticket``:
+    ``inbound`` created the ticket in this very transaction, so it has no other e-mail, no
+    acknowledgement yet and its thread is that one message (nothing to look up)."""
+    if new_ticket and inbound is not None:
+        rows = [inbound]
+        in_reply_to = references = _angle(inbound.message_id) if inbound.message_id else ""
+    else:
+        existing = OutboundEmail.objects.filter(ticket=ticket,
+                                                kind=OutboundEmail.Kind.ACK).first()
+        if existing is not None:
+            return existing
+        rows = _inbound_of(ticket)
+        if inbound is not None:
+            rows = [inbound, *(row for row in rows if row.pk != inbound.pk)]
+        in_reply_to, references = thread_headers(ticket, rows)
     customer = ticket.customer
-    rows = _inbound_of(ticket)
-    if inbound is not None:
-        rows = [inbound, *(row for row in rows if row.pk != inbound.pk)]
     to_address = next((row.from_address for row in rows if row.from_address), "") \
         or customer.email
     if not to_address:
         return None
     language = email_language(customer.language)
     mailbox = _ticket_mailbox(ticket, rows)
-    in_reply_to, references = thread_headers(ticket, rows)
     context = {"ticket": ticket, "customer_name": _customer_name(customer, language),
                "mailbox_name": mailbox.name if mailbox else "", "token": ticket_token(ticket.pk)}
     text, html = render_email("ack", language, context)

@@ -23,3 +23,16 @@ class BilingualName(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RateCounter(models.Model):
+    """One client's attempts in the current fixed window (``kefu.core.ratelimit``): kept in
+    the database so every web process counts against the same limit, with or without
+    Redis."""
+
+    bucket = models.CharField(max_length=64, primary_key=True)  # a hash of scope and client
+    window_ends = models.BigIntegerField()  # Unix seconds
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["window_ends"], name="ratecounter_window_ends")]

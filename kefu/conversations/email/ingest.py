@@ -42,7 +42,7 @@ from kefu.tickets.services import (
 )
 
 from ..models import InboundEmail, Mailbox, ThreadRef
-from .lookup import customers_of, find_ticket, message_id_forms
+from .lookup import customers_of, earlier_filing, find_ticket, recent_from
 from .parse import MailAttachment, ParsedEmail, Unparseable, parse_message
 
 log = logging.getLogger("kefu.email")
@@ -126,8 +126,9 @@ def ingest_raw(raw: bytes, *, source: str, mailbox: Mailbox | None = None,
                             f"{row.status})", row.pk, False)
     if row.status == Status.QUARANTINED:
         return IngestResult(Status.QUARANTINED, None, row.reason, row.pk, created)
-    # a new row, or one stored earlier whose processing never finished (the process died)
-    return _process(row.pk, created=created)
+    # a new row, or one stored earlier whose processing never finished (the process died);
+    # the bytes are in hand, so processing need not read them back
+    return _process(row.pk, created=created, stored=row if created else None)
 
 
 def process_received(*, older_than: timedelta = timedelta(minutes=5),
@@ -171,22 +172,54 @@ class _Outcome(Exception):
         self.status, self.reason, self.ticket_id = status, reason, ticket_id
 
 
-def _process(inbound_id: int, *, created: bool, reprocess_by: User | None = None) -> IngestResult:
+def _parse_stored(raw: bytes) -> ParsedEmail | Unparseable:
+    """Parsing is pure: it runs before the processing transaction, so the database (SQLite's
+    one writer above all) is held only for the reads and writes."""
+    try:
+        return parse_message(raw)
+    except Unparseable as exc:
+        return exc
+
+
+def _lock_row(inbound_id: int) -> tuple[str, int | None] | None:
+    """(status, ticket id) of the row, locked until the transaction ends; None if gone."""
+    table = InboundEmail._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status, ticket_id FROM {table} WHERE id = %s{lock}",
+                       [inbound_id])
+        found = cursor.fetchone()
+    return (found[0], found[1]) if found else None
+
+
+def _process(inbound_id: int, *, created: bool, reprocess_by: User | None = None,
+             stored: InboundEmail | None = None) -> IngestResult:
+    """``stored``: the row just inserted by ``_store`` (its bytes in memory), else it is read."""
     saved_files: list = []
     try:
+        if stored is not None:
+            row = stored
+        else:
+            row = InboundEmail.objects.get(pk=inbound_id)
+        parsed = _parse_stored(bytes(row.raw))
         with transaction.atomic():
-            row = (InboundEmail.objects.select_for_update(of=("self",))
-                   .select_related("mailbox__team").get(pk=inbound_id))
+            locked = _lock_row(inbound_id)
+            if locked is None:
+                raise InboundEmail.DoesNotExist(f"inbound e-mail #{inbound_id} is gone")
+            row.status, row.ticket_id = locked
             allowed = {Status.RECEIVED, Status.QUARANTINED} if reprocess_by else {Status.RECEIVED}
             if row.status not in allowed:  # another process got there first
                 return IngestResult(Status.DUPLICATE, row.ticket_id,
                                     f"already processed (inbound #{row.pk}, {row.status})",
                                     row.pk, created)
+            mailbox = MAILBOXES.covering({row.mailbox_id}).get(row.mailbox_id)
+            if mailbox is not None:  # with its team, from the per-process cache
+                row.mailbox = mailbox
             row.attempts = min(row.attempts + 1, 32767)
             row.processed_at = timezone.now()
             row.ticket = row.ticket_message = None
             try:
-                _handle(row, saved_files)
+                _handle(row, parsed, saved_files)
             except _Outcome as outcome:
                 row.status, row.reason = outcome.status, outcome.reason
                 row.ticket_id = outcome.ticket_id
@@ -245,13 +278,10 @@ def content_message_id(raw: bytes, parsed: ParsedEmail) -> str:
     return f"<{digest.hexdigest()[:40]}@content-hash.kefu.invalid>"
 
 
-def _handle(row: InboundEmail, saved_files: list) -> None:
-    raw = bytes(row.raw)
-    try:
-        parsed = parse_message(raw)
-    except Unparseable as exc:
-        raise _Outcome(Status.QUARANTINED, f"unparseable: {exc.reason}")
-    row.message_id = (parsed.message_id or content_message_id(raw, parsed))[:998]
+def _handle(row: InboundEmail, parsed: ParsedEmail | Unparseable, saved_files: list) -> None:
+    if isinstance(parsed, Unparseable):
+        raise _Outcome(Status.QUARANTINED, f"unparseable: {parsed.reason}")
+    row.message_id = (parsed.message_id or content_message_id(bytes(row.raw), parsed))[:998]
     row.from_address = parsed.from_address[:320]
     row.subject = parsed.subject[:998]
     if not parsed.from_address:
@@ -279,22 +309,17 @@ def _lock_message_id(message_id: str) -> None:
 
 def _check_duplicate(row: InboundEmail) -> None:
     _lock_message_id(row.message_id)
-    forms = message_id_forms(row.message_id)
-    # any earlier one will do: no ORDER BY, so the database walks the message_id index
-    # (ordering by id with LIMIT 1 made PostgreSQL scan the whole table by id)
-    found = list(InboundEmail.objects.filter(message_id__in=forms)
-                 .exclude(pk=row.pk).exclude(status__in=[Status.RECEIVED, Status.QUARANTINED])
-                 .only("pk", "ticket_id")[:1])
-    earlier = found[0] if found else None
-    if earlier is not None:
+    earlier = earlier_filing(row.message_id, exclude_id=row.pk,
+                             unfinished=(Status.RECEIVED, Status.QUARANTINED))
+    if earlier is None:
+        return
+    kind, earlier_id, ticket_id = earlier
+    if kind == "inbound":
         raise _Outcome(Status.DUPLICATE, f"the same Message-ID was filed before "
-                                         f"(inbound #{earlier.pk})", earlier.ticket_id)
-    ref = ThreadRef.objects.filter(message_id__in=forms).only("direction", "ticket_id").first()
-    if ref is not None and ref.direction == ThreadRef.Direction.OUT:
+                                         f"(inbound #{earlier_id})", ticket_id)
+    if kind == ThreadRef.Direction.OUT:
         raise _Outcome(Status.IGNORED, "loop: this is a message kefu sent itself")
-    if ref is not None:
-        raise _Outcome(Status.DUPLICATE, "the same Message-ID was filed before",
-                       ref.ticket_id)
+    raise _Outcome(Status.DUPLICATE, "the same Message-ID was filed before", ticket_id)
 
 
 def _load_mailboxes() -> dict:
@@ -319,10 +344,8 @@ def _check_automatic(row: InboundEmail, parsed: ParsedEmail) -> None:
         raise _Outcome(Status.IGNORED, f"{parsed.auto}: {parsed.auto_detail}")
     limit = settings.MAIL_LOOP_LIMIT_PER_HOUR
     since = timezone.now() - timedelta(hours=1)
-    recent = (InboundEmail.objects.filter(from_address=parsed.from_address,
-                                          received_at__gte=since)
-              .exclude(pk=row.pk).exclude(status__in=[Status.DUPLICATE, Status.RECEIVED])
-              .count())
+    recent = recent_from(parsed.from_address, since=since, exclude_id=row.pk,
+                         statuses_skipped=(Status.DUPLICATE, Status.RECEIVED), limit=limit)
     if recent >= limit:
         raise _Outcome(Status.IGNORED, f"loop-rate: more than {limit} messages from "
                                        f"{parsed.from_address} within an hour")
@@ -412,7 +435,7 @@ def _file(row: InboundEmail, parsed: ParsedEmail, mailbox: Mailbox | None,
         # "we have your message": in the same transaction as the ticket, sent after the commit
         from ..outbound import queue_acknowledgement
 
-        queue_acknowledgement(ticket, inbound=row)
+        queue_acknowledgement(ticket, inbound=row, new_ticket=True)
 
 
 _UNSAFE_NAME = re.compile(r"[\\/:*?\"<>|\x00-\x1f\x7f]")

@@ -3,11 +3,9 @@ forms share (web form, sign-up, sign-in links). docs/portal.md explains the reas
 
 from __future__ import annotations
 
-import hashlib
-
-from django.core.cache import cache
 from django.db import transaction
 
+from kefu.core import ratelimit
 from kefu.customers.models import CustomerEvent
 from kefu.customers.services import clean_customer_fields, customer_create
 from kefu.tickets.models import Ticket
@@ -51,15 +49,6 @@ def web_form_submit(*, name: str, email: str, subject: str, description: str = "
 
 def rate_limit_hit(*, scope: str, client: str, limit: int, window: int = 3600) -> bool:
     """Count one attempt from ``client``; True when it goes over ``limit`` in the window
-    (fixed, from the first attempt). Django's cache: shared through Redis, per process
-    without it. ``limit`` <= 0: no limit."""
-    if limit <= 0:
-        return False
-    key = "kefu:portal:rl:" + hashlib.sha256(f"{scope}:{client}".encode()).hexdigest()[:32]
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
+    (fixed, from the first attempt), counted in the database so every process shares it
+    (kefu.core.ratelimit). ``limit`` <= 0: no limit."""
+    return ratelimit.over_limit(scope=scope, client=client, limit=limit, window=window)

@@ -7,14 +7,14 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from kefu.accounts.access import require_role
 from kefu.accounts.models import Role
 from kefu.api.schemas import ErrorOut, StrictIn
 from kefu.core.errors import ApplicationError, NotFound
-from kefu.core.pagination import keyset_page
+from kefu.core.pagination import MAX_ID, keyset_page
 
 from ..automation_rules import RuleError, validate_actions, validate_conditions
 from ..models import AutomationRule, AutomationRun
@@ -122,7 +122,8 @@ def delete_rule(request, rule_id: int):
 
 
 @router.get("/automation/runs", response={200: RunPage, **ERRORS})
-def list_runs(request, rule: int | None = None, ticket: int | None = None,
+def list_runs(request, rule: int | None = Query(None, ge=1, le=MAX_ID),
+              ticket: int | None = Query(None, ge=1, le=MAX_ID),
               cursor: str | None = None, limit: int = 50):
     """The audit trail: every rule that applied or failed, newest first."""
     require_role(request.auth, Role.ADMIN, Role.AUDITOR)

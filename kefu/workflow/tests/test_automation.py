@@ -239,3 +239,13 @@ def test_only_admins_edit_rules_and_auditors_read_them(company, api_as):
     assert api_as(company.auditor).get("/api/v1/automation/rules").status_code == 200
     assert api_as(company.auditor).get("/api/v1/automation/runs").status_code == 200
     assert api_as(company.agent_east).get("/api/v1/automation/runs").status_code == 403
+
+
+def test_runs_filter_by_an_impossible_id_is_a_clear_400(company, api_as):
+    # given ids no database column can hold (schemathesis found the 500)
+    client = api_as(company.auditor)
+    for query in ("ticket=13706316654168397824", "rule=-1", "ticket=0"):
+        response = client.get(f"/api/v1/automation/runs?{query}")
+        # then a clear error, not a server error
+        assert response.status_code in (400, 422), query
+        assert "code" in response.json()

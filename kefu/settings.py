@@ -190,6 +190,10 @@ MAIL_FROM = env("KEFU_MAIL_FROM", "kefu@localhost")
 #: e-mail; empty: the host of the request (set it when ALLOWED_HOSTS is "*").
 PUBLIC_URL = env("KEFU_PUBLIC_URL", "")
 MAX_EMAIL_BYTES = env_int("KEFU_MAX_EMAIL_BYTES", 25 * 1024 * 1024)
+#: A reply's files go out attached up to this total (before encoding: base64 adds a third,
+#: so 15 MB makes a message of about 20 MB, under the usual 20-25 MB limits); above it the
+#: e-mail links to them in the customer portal instead.
+MAX_OUTBOUND_ATTACHMENT_BYTES = env_int("KEFU_MAX_OUTBOUND_ATTACHMENT_BYTES", 15 * 1024 * 1024)
 MAIL_LISTEN_PORT = env_int("KEFU_MAIL_LISTEN_PORT", 2525)
 #: Messages from one sender within an hour beyond which more are treated as a mail loop.
 MAIL_LOOP_LIMIT_PER_HOUR = env_int("KEFU_MAIL_LOOP_LIMIT_PER_HOUR", 20)

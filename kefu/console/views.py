@@ -7,7 +7,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -187,7 +187,8 @@ def ticket_view(request, ticket_id):
         "customer": customer,
         "preferences": list(PreferenceNote.objects.filter(customer=customer)),
         "recent_tickets": list(tickets_for(request.user).filter(customer=customer)
-                               .exclude(pk=ticket.pk).order_by("-created_at")[:5]),
+                               .exclude(pk=ticket.pk).defer("description", "description_html")
+                               .order_by("-created_at")[:5]),
         "customer_tags": list(customer.tags.all()),
         "allowed_statuses": [(s, label) for s, label in STATUS_CHOICES
                              if rules.can_transition(ticket.status, s)],
@@ -200,6 +201,7 @@ def ticket_view(request, ticket_id):
         "types": TYPE_CHOICES, "priorities": PRIORITY_CHOICES,
         "categories": sorted(selectors.category_paths().items(), key=lambda kv: kv[1]),
         "panels": ticket_panels(request, ticket),
+        "reply_draft": request.session.pop(_reply_draft_key(ticket.pk), ""),
     }
     return render(request, "console/ticket.html", context)
 
@@ -220,17 +222,34 @@ def _act(request, ticket_id, action):
     return redirect("console:ticket", ticket_id=ticket_id)
 
 
+def _reply_draft_key(ticket_id) -> str:
+    return f"kefu:reply-draft:{ticket_id}"
+
+
 @require_POST
 @staff_required
 def ticket_reply_view(request, ticket_id):
     internal = request.POST.get("internal") == "1"
 
     def action(ticket):
-        services.ticket_reply(ticket=ticket, actor=request.user, body=request.POST.get("body", ""),
-                              internal=internal)
-        for upload in request.FILES.getlist("files"):
-            services.attachment_add(ticket=ticket, actor=request.user, upload=upload,
-                                    internal=internal)
+        # One transaction: the files belong to the reply and go out with its e-mail (sent
+        # once this commits); a refused file takes the reply back with it, as in the portal.
+        stored = []
+        try:
+            with transaction.atomic():
+                message = services.ticket_reply(ticket=ticket, actor=request.user,
+                                                body=request.POST.get("body", ""),
+                                                internal=internal)
+                for upload in request.FILES.getlist("files"):
+                    stored.append(services.attachment_add(ticket=ticket, actor=request.user,
+                                                          upload=upload, internal=internal,
+                                                          message=message))
+        except Exception:
+            for attachment in stored:  # their rows were rolled back
+                attachment.file.storage.delete(attachment.file.name)
+            # the agent's words come back in the reply box (the page is redirected to)
+            request.session[_reply_draft_key(ticket_id)] = request.POST.get("body", "")[:100_000]
+            raise
         messages.success(request, _("Internal note added.") if internal else _("Reply sent."))
     return _act(request, ticket_id, action)
 

@@ -20,27 +20,47 @@ from .models import Channel, InboundEmail, Mailbox, WebhookDelivery
 RAW_PREVIEW_BYTES = 20_000
 
 
+def _secret(label):
+    return forms.CharField(label=label, required=False,
+                           widget=forms.PasswordInput(render_value=False),
+                           help_text=gettext_lazy("Leave blank to keep the current one."))
+
+
 class MailboxForm(forms.ModelForm):
     """Secrets are write-only: the page never shows them, and a blank field keeps them."""
 
-    imap_password = forms.CharField(label=gettext_lazy("IMAP password"), required=False,
-                                    widget=forms.PasswordInput(render_value=False),
-                                    help_text=gettext_lazy("Leave blank to keep the current one."))
-    oauth2_access_token = forms.CharField(label=gettext_lazy("OAuth2 access token"),
-                                          required=False,
-                                          widget=forms.PasswordInput(render_value=False),
-                                          help_text=gettext_lazy(
-                                              "Leave blank to keep the current one."))
+    SECRETS = ("imap_password", "oauth2_access_token", "oauth2_client_secret",
+               "oauth2_refresh_token")
+    imap_password = _secret(gettext_lazy("IMAP password"))
+    oauth2_access_token = _secret(gettext_lazy("OAuth2 access token"))
+    oauth2_client_secret = _secret(gettext_lazy("OAuth2 client secret"))
+    oauth2_refresh_token = _secret(gettext_lazy("OAuth2 refresh token"))
 
     class Meta:
         model = Mailbox
         fields = ("name", "address", "team", "active", "imap_host", "imap_port",
                   "imap_security", "imap_user", "imap_password", "imap_folder",
-                  "imap_done_folder", "oauth2_access_token", "oauth2_expires_at")
+                  "imap_done_folder", "oauth2_access_token", "oauth2_expires_at",
+                  "oauth2_token_url", "oauth2_client_id", "oauth2_client_secret",
+                  "oauth2_refresh_token", "oauth2_scope")
+        help_texts = {
+            "oauth2_token_url": gettext_lazy(
+                "With a client ID and a refresh token, kefu refreshes the access token itself "
+                "(e.g. https://oauth2.googleapis.com/token)."),
+        }
+
+    def clean_oauth2_token_url(self):
+        from .oauth2 import check_token_url
+
+        url = (self.cleaned_data.get("oauth2_token_url") or "").strip()
+        if url and check_token_url(url):
+            raise forms.ValidationError(gettext_lazy(
+                "The token endpoint must be an https:// address."))
+        return url
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("imap_password", "oauth2_access_token"):
+        for name in self.SECRETS:
             if not cleaned.get(name) and self.instance.pk:
                 cleaned[name] = getattr(self.instance, name)
         return cleaned
@@ -50,6 +70,16 @@ class MailboxForm(forms.ModelForm):
 class MailboxAdmin(admin.ModelAdmin):
     form = MailboxForm
     list_display = ("address", "name", "team", "active", "last_polled_at", "last_error")
+    fieldsets = (
+        (None, {"fields": ("name", "address", "team", "active")}),
+        ("IMAP", {"fields": ("imap_host", "imap_port", "imap_security", "imap_user",
+                             "imap_password", "imap_folder", "imap_done_folder")}),
+        ("OAuth2 (XOAUTH2)", {"fields": ("oauth2_access_token", "oauth2_expires_at",
+                                         "oauth2_token_url", "oauth2_client_id",
+                                         "oauth2_client_secret", "oauth2_refresh_token",
+                                         "oauth2_scope")}),
+        (gettext_lazy("Status"), {"fields": ("last_polled_at", "last_error")}),
+    )
     list_filter = ("active", "team")
     search_fields = ("address", "name")
     readonly_fields = ("last_polled_at", "last_error")

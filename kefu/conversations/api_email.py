@@ -1,6 +1,6 @@
-"""Outgoing e-mail endpoints: /api/v1/tickets/{id}/emails (staff: a ticket's e-mail and
-their delivery state) and /api/v1/emails/{id}/requeue (admins: send a failed or uncertain
-e-mail again)."""
+"""Outgoing e-mail endpoints: /api/v1/tickets/{id}/emails (staff: a ticket's e-mail, their
+delivery state, bounce reports and files) and /api/v1/emails/{id}/requeue (admins: send a
+failed, uncertain or bounced e-mail again)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,27 @@ from kefu.tickets.access import ticket_get_for
 
 from .models import OutboundEmail
 from .outbound import outbound_get_for, ticket_emails
-from .sending import outbound_requeue
+from .sending import REQUEUEABLE, outbound_requeue
 
 router = Router(tags=["email"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
           422: ErrorOut}
-REQUEUEABLE = (OutboundEmail.State.FAILED, OutboundEmail.State.UNCERTAIN)
+
+
+class DeliveryReportOut(Schema):
+    action: str = Field(description="failed (the e-mail bounced) or delayed (still tried)")
+    status: str = Field(description="the enhanced status code, e.g. 5.1.1")
+    diagnostic: str = Field(description="what the receiving server said")
+    recipient: str
+    reported_at: datetime | None
+
+
+class EmailFileOut(Schema):
+    id: int = Field(description="the attachment")
+    filename: str
+    size: int
+    how: str = Field(description="attached, linked (over the size limit: a portal link), "
+                                 "or missing (the stored file could not be read)")
 
 
 class EmailOut(Schema):
@@ -42,6 +57,9 @@ class EmailOut(Schema):
     next_attempt_at: datetime | None
     created_at: datetime
     sent_at: datetime | None
+    delivery_report: DeliveryReportOut | None = Field(
+        description="the latest bounce or delay report about it")
+    files: list[EmailFileOut] = Field(description="the reply's files, as sent")
     can_requeue: bool
 
 
@@ -57,6 +75,11 @@ def email_out(row: OutboundEmail, user) -> dict:
             "in_reply_to": row.in_reply_to, "attempts": row.attempts,
             "last_error": row.last_error, "next_attempt_at": row.next_attempt_at,
             "created_at": row.created_at, "sent_at": row.sent_at,
+            "delivery_report": {"action": row.dsn_action, "status": row.dsn_status,
+                                "diagnostic": row.dsn_diagnostic,
+                                "recipient": row.dsn_recipient,
+                                "reported_at": row.dsn_at} if row.dsn_action else None,
+            "files": [f for f in (row.files or []) if isinstance(f, dict)],
             "can_requeue": user.role == Role.ADMIN and row.state in REQUEUEABLE}
 
 
@@ -68,7 +91,7 @@ def _staff_only(user) -> None:
 @router.get("/tickets/{ticket_id}/emails", response={200: EmailPage, **ERRORS})
 def list_ticket_emails(request, ticket_id: int, cursor: str | None = None, limit: int = 25):
     """The ticket's outgoing e-mail and their delivery state (queued, sending, sent, failed,
-    uncertain), newest first. Staff only."""
+    uncertain, bounced), with the latest bounce or delay report, newest first. Staff only."""
     ticket = ticket_get_for(request.auth, ticket_id)
     _staff_only(request.auth)
     rows, nxt = keyset_page(ticket_emails(ticket), field="created_at", descending=True,
@@ -78,8 +101,8 @@ def list_ticket_emails(request, ticket_id: int, cursor: str | None = None, limit
 
 @router.post("/emails/{email_id}/requeue", response={200: EmailOut, **ERRORS})
 def requeue_email(request, email_id: int):
-    """Admins: send a failed or uncertain e-mail again (check that an uncertain one did not
-    arrive first: it may have). Anything else answers 409."""
+    """Admins: send a failed, uncertain or bounced e-mail again (check that an uncertain
+    one did not arrive first: it may have). Anything else answers 409."""
     row = outbound_get_for(request.auth, email_id)
     row = outbound_requeue(outbound=row, actor=request.auth)
     return email_out(row, request.auth)

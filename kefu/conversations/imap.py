@@ -10,7 +10,8 @@ and is tried again. Fetching uses ``BODY.PEEK[]``, which leaves ``\\Seen`` alone
 
 Security per mailbox: SSL/TLS (993), STARTTLS (143), or none — plain IMAP only to a
 loopback host. With an OAuth2 access token the login is XOAUTH2 (Gmail, Microsoft 365);
-refreshing the token is left to whoever stores it.
+with a token endpoint, client and refresh token too, the access token is refreshed shortly
+before it expires and once after the server refuses it (``oauth2.py``).
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ def ssl_context() -> ssl.SSLContext:
 
 def connect(mailbox: Mailbox) -> imaplib.IMAP4:
     """A logged-in connection to the mailbox's server."""
+    _refresh(mailbox, when_due=True)
     host, port = mailbox.imap_host, mailbox.imap_port
     security = mailbox.imap_security
     if security == Mailbox.Security.SSL:
@@ -136,13 +138,38 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
     return conn
 
 
+def _refresh(mailbox: Mailbox, *, when_due: bool) -> bool:
+    """Refresh the mailbox's OAuth2 access token (``when_due``: only when it is missing or
+    about to expire); True when it did. A refusal becomes an ImapError naming the cause."""
+    from . import oauth2
+
+    try:
+        if when_due:
+            return oauth2.ensure_fresh(mailbox)
+        if not oauth2.can_refresh(mailbox):
+            return False
+        oauth2.refresh_access_token(mailbox)
+        return True
+    except oauth2.RefreshError as exc:
+        raise ImapError(f"OAuth2 token refresh failed: {exc}")
+
+
 def login(conn: imaplib.IMAP4, mailbox: Mailbox) -> None:
     if mailbox.oauth2_access_token:
         expires = mailbox.oauth2_expires_at
         if expires is not None and expires <= timezone.now():
             raise ImapError("the OAuth2 access token has expired: store a fresh one")
-        conn.authenticate("XOAUTH2", xoauth2_responder(mailbox.imap_user,
-                                                       mailbox.oauth2_access_token))
+        try:
+            conn.authenticate("XOAUTH2", xoauth2_responder(mailbox.imap_user,
+                                                           mailbox.oauth2_access_token))
+        except imaplib.IMAP4.error as exc:
+            # revoked before its time, or the expiry was unknown: refresh once and retry
+            if not _refresh(mailbox, when_due=False):
+                raise
+            log.info("mailbox %s: XOAUTH2 refused (%s); retrying with a fresh token",
+                     mailbox.address, exc)
+            conn.authenticate("XOAUTH2", xoauth2_responder(mailbox.imap_user,
+                                                           mailbox.oauth2_access_token))
     else:
         conn.login(mailbox.imap_user, mailbox.imap_password)
 

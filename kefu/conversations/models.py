@@ -41,6 +41,16 @@ class Mailbox(models.Model):
     oauth2_access_token = models.TextField(verbose_name=_("OAuth2 access token"), blank=True)
     oauth2_expires_at = models.DateTimeField(verbose_name=_("OAuth2 token expires"), null=True,
                                              blank=True)
+    #: What refreshing the access token needs (RFC 6749 §6): the provider's token endpoint,
+    #: the client kefu is registered as, and the refresh token the authorisation gave.
+    oauth2_token_url = models.CharField(verbose_name=_("OAuth2 token endpoint"), max_length=500,
+                                        blank=True)
+    oauth2_client_id = models.CharField(verbose_name=_("OAuth2 client ID"), max_length=255,
+                                        blank=True)
+    oauth2_client_secret = models.CharField(verbose_name=_("OAuth2 client secret"),
+                                            max_length=500, blank=True)
+    oauth2_refresh_token = models.TextField(verbose_name=_("OAuth2 refresh token"), blank=True)
+    oauth2_scope = models.CharField(verbose_name=_("OAuth2 scope"), max_length=500, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
@@ -131,6 +141,8 @@ class OutboundEmail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         UNCERTAIN = "uncertain", _("Unknown: check before resending")
+        #: sent, then a delivery report said it could not be delivered
+        BOUNCED = "bounced", _("Bounced")
 
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE,
                                related_name="outbound_email")
@@ -154,6 +166,16 @@ class OutboundEmail(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    #: The latest delivery report (bounce) about it: "failed" (state BOUNCED) or "delayed"
+    #: (still being tried by the receiving side), its status code (5.1.1), the server's words.
+    dsn_action = models.CharField(max_length=10, blank=True)
+    dsn_status = models.CharField(max_length=20, blank=True)
+    dsn_diagnostic = models.TextField(blank=True)
+    dsn_recipient = models.CharField(max_length=320, blank=True)
+    dsn_at = models.DateTimeField(null=True, blank=True)
+    #: The reply's files as they went out: [{"id", "filename", "size", "how": "attached" or
+    #: "linked"}] (written when it is sent; linked: over KEFU_MAX_OUTBOUND_ATTACHMENT_BYTES).
+    files = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("Outbound e-mail")

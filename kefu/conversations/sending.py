@@ -1,6 +1,6 @@
 """Sending an ``OutboundEmail``: the delivery state machine and the SMTP client.
 
-    QUEUED ──claim──▶ SENDING ──accepted──▶ SENT
+    QUEUED ──claim──▶ SENDING ──accepted──▶ SENT ──a bounce (bounces.py)──▶ BOUNCED
       ▲                  │ temporary failure (attempts < 5): back to QUEUED, next_attempt_at
       └──────────────────┤ permanent failure or 5th attempt: FAILED (last_error)
                          └ still SENDING 10 minutes later (the worker died mid-send): UNCERTAIN
@@ -19,6 +19,7 @@ rows stay QUEUED with the error "no SMTP server configured".
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 import urllib.parse
@@ -32,6 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from .models import OutboundEmail
@@ -48,6 +50,10 @@ SMTP_TIMEOUT = 30
 #: How many due rows one sweep sends (the next sweep, a minute later, takes the rest).
 SWEEP_BATCH = 200
 NO_SERVER = "no SMTP server configured"
+#: What an administrator may send again.
+REQUEUEABLE = (State.FAILED, State.UNCERTAIN, State.BOUNCED)
+ENVID_SALT = "kefu.conversations.envid"
+_ENVID = re.compile(r"^kefu-(\d{1,18})-([0-9a-f]{16})$")
 
 
 # --- pure rules -------------------------------------------------------------------------
@@ -98,7 +104,37 @@ def sender_of(row: OutboundEmail) -> tuple[str, str]:
     return "", settings.MAIL_FROM
 
 
+def envelope_id(outbound_id: int) -> str:
+    """The ENVID (RFC 3461) kefu gives an e-mail: ``kefu-{id}-{signature}``. A delivery
+    report carries it back (``Original-Envelope-Id``), so a bounce finds its e-mail even
+    when the returned headers are cut; the signature keeps a forged report from naming
+    any e-mail by its number."""
+    signature = salted_hmac(ENVID_SALT, str(outbound_id)).hexdigest()[:16]
+    return f"kefu-{outbound_id}-{signature}"
+
+
+def envelope_id_outbound(value: str) -> int | None:
+    """The e-mail an ENVID names, if kefu made it (servers may change its case)."""
+    match = _ENVID.match((value or "").strip().lower())
+    if match is None:
+        return None
+    outbound_id = int(match.group(1))
+    return outbound_id if constant_time_compare(envelope_id(outbound_id), match.group(0)) \
+        else None
+
+
 def build_message(row: OutboundEmail) -> EmailMessage:
+    return build(row)[0]
+
+
+def build(row: OutboundEmail) -> tuple[EmailMessage, list[dict]]:
+    """The message, and what became of the reply's files (attached or linked)."""
+    from .outbound_files import add_attachments, plan_files, with_links
+
+    plan = plan_files(row)
+    text, html = row.body_text, row.body_html
+    if plan.linked:
+        text, html = with_links(row, plan, text, html)
     name, address = sender_of(row)
     msg = EmailMessage(policy=SMTP_POLICY)
     msg["From"] = formataddr((name, address)) if name else address
@@ -115,12 +151,13 @@ def build_message(row: OutboundEmail) -> EmailMessage:
         msg["Auto-Submitted"] = "auto-replied" if row.kind == OutboundEmail.Kind.ACK \
             else "auto-generated"
         msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(row.body_text)
-    if row.body_html:
-        msg.add_alternative(row.body_html, subtype="html")
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
     # after the content: set_content() drops Content-* headers set before it
     msg["Content-Language"] = "zh-Hans" if row.language == "zh-hans" else row.language
-    return msg
+    add_attachments(msg, plan)
+    return msg, plan.summary()
 
 
 # --- SMTP ---------------------------------------------------------------------------------
@@ -142,9 +179,12 @@ def _check(reply: tuple[int, bytes], step: str) -> None:
         raise SendError(f"{step}: {code} {detail}", permanent=500 <= code < 600)
 
 
-def deliver(server: SmtpServer, envelope_from: str, to_address: str, data: bytes) -> None:
+def deliver(server: SmtpServer, envelope_from: str, to_address: str, data: bytes, *,
+            envid: str = "") -> None:
     """One SMTP transaction, step by step, so that a failure before DATA (safe to retry) is
-    told apart from a broken connection after it (maybe delivered: never retried)."""
+    told apart from a broken connection after it (maybe delivered: never retried). With
+    ``envid``, to a server that offers DSN (RFC 3461): ``ENVID`` (a bounce carries it back)
+    and ``RET=HDRS`` (a bounce returns our headers, not the whole message)."""
     context = ssl.create_default_context()
     if not server.verify:
         context.check_hostname = False
@@ -165,6 +205,8 @@ def deliver(server: SmtpServer, envelope_from: str, to_address: str, data: bytes
         if server.user:
             smtp.login(server.user, server.password)
         options = ["SMTPUTF8"] if smtp.has_extn("smtputf8") and not to_address.isascii() else []
+        if envid and smtp.has_extn("dsn"):
+            options += [f"ENVID={envid}", "RET=HDRS"]
         _check(smtp.mail(envelope_from, options), "MAIL FROM")
         _check(smtp.rcpt(to_address), "RCPT TO")
         handed_over = True
@@ -217,8 +259,9 @@ def send_outbound(outbound_id: int) -> str:
         return found[0] if found else "missing"
     try:
         server = parse_smtp_url(settings.SMTP_URL)
-        data = build_message(row).as_bytes()
-        deliver(server, sender_of(row)[1], row.to_address, data)
+        msg, files = build(row)
+        deliver(server, sender_of(row)[1], row.to_address, msg.as_bytes(),
+                envid=envelope_id(row.pk))
     except SendError as exc:
         return _failed(row, str(exc), permanent=exc.permanent, maybe_sent=exc.maybe_sent)
     except Exception as exc:  # a bug or a bad setting: recorded on the row, retried
@@ -227,7 +270,7 @@ def send_outbound(outbound_id: int) -> str:
     now = timezone.now()
     # SENT even if a sweep thought us dead meanwhile (UNCERTAIN): now we know.
     OutboundEmail.objects.filter(pk=row.pk, state__in=(State.SENDING, State.UNCERTAIN)).update(
-        state=State.SENT, sent_at=now, next_attempt_at=None, last_error="")
+        state=State.SENT, sent_at=now, next_attempt_at=None, last_error="", files=files)
     log.info("e-mail %s (%s) sent to %s", row.pk, row.kind, row.to_address)
     return State.SENT
 
@@ -273,8 +316,9 @@ def outbound_sweep(now=None) -> dict:
 
 
 def outbound_requeue(*, outbound: OutboundEmail, actor) -> OutboundEmail:
-    """An admin sends a FAILED or UNCERTAIN e-mail again (after checking an uncertain one
-    did not arrive). Written with an event on the ticket; the job runs after the commit."""
+    """An admin sends a FAILED, UNCERTAIN or BOUNCED e-mail again (after checking an
+    uncertain one did not arrive, or that the customer's mailbox takes mail again). Written
+    with an event on the ticket; the job runs after the commit."""
     from kefu.accounts.models import Role
     from kefu.core.errors import ApplicationError, PermissionDenied
     from kefu.tickets.models import TicketEvent
@@ -285,15 +329,21 @@ def outbound_requeue(*, outbound: OutboundEmail, actor) -> OutboundEmail:
         raise PermissionDenied(_("Only an administrator can send an e-mail again."))
     with transaction.atomic():
         row = OutboundEmail.objects.select_for_update(of=("self",)).get(pk=outbound.pk)
-        if row.state not in (State.FAILED, State.UNCERTAIN):
+        if row.state not in REQUEUEABLE:
             raise ApplicationError("email_not_requeueable",
-                                   _("Only a failed or uncertain e-mail can be sent again."),
+                                   _("Only a failed, uncertain or bounced e-mail can be sent "
+                                     "again."),
                                    details={"state": row.state}, status=409)
         now = timezone.now()
         old_state = row.state
         row.state, row.next_attempt_at, row.attempts = State.QUEUED, now, 0
         row.last_error = ""
-        row.save(update_fields=["state", "next_attempt_at", "attempts", "last_error"])
+        # the last delivery report was about the previous send
+        row.dsn_action = row.dsn_status = row.dsn_diagnostic = row.dsn_recipient = ""
+        row.dsn_at = None
+        row.save(update_fields=["state", "next_attempt_at", "attempts", "last_error",
+                                "dsn_action", "dsn_status", "dsn_diagnostic", "dsn_recipient",
+                                "dsn_at"])
         if row.ticket_id is not None:
             TicketEvent.objects.create(ticket_id=row.ticket_id, actor=actor, kind="email_requeued",
                                        data={"email": row.pk, "kind": row.kind, "old": old_state},

@@ -1,5 +1,6 @@
-"""E-mail in the console: the ticket-page panel listing the ticket's outgoing e-mail and
-their delivery state, and the admin's "send again" for a failed or uncertain one."""
+"""E-mail in the console: the ticket-page panel listing the ticket's outgoing e-mail, their
+delivery state and bounce reports, and the admin's "send again" for a failed, uncertain or
+bounced one."""
 
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ from kefu.accounts.models import Role
 from kefu.console.views import staff_required
 from kefu.core.errors import ApplicationError, PermissionDenied
 
-from .models import OutboundEmail
 from .outbound import outbound_get_for, ticket_emails
-from .sending import outbound_requeue
+from .sending import REQUEUEABLE, outbound_requeue
 
 app_name = "conversations"
 PANEL_ROWS = 20
-REQUEUEABLE = (OutboundEmail.State.FAILED, OutboundEmail.State.UNCERTAIN)
 
 
 def panel(request, ticket):

@@ -96,6 +96,10 @@ class MessageOut(Schema):
     id: int
     visibility: str
     body: str
+    #: A customer's e-mail: its sanitised HTML (render it sandboxed all the same) and the
+    #: quoted history stripped from ``body``; null when there is none. Read-only.
+    body_html: str | None
+    quoted_text: str | None
     author: dict | None
     from_customer: bool
     channel: str
@@ -185,7 +189,8 @@ def attachment_out(a: Attachment) -> dict:
 
 
 def message_out(m: Message, attachments: list[Attachment]) -> dict:
-    return {"id": m.pk, "visibility": m.visibility, "body": m.body, "author": user_ref(m.author),
+    return {"id": m.pk, "visibility": m.visibility, "body": m.body, "body_html": m.body_html,
+            "quoted_text": m.quoted_text, "author": user_ref(m.author),
             "from_customer": m.from_customer, "channel": m.channel, "created_at": m.created_at,
             "attachments": [attachment_out(a) for a in attachments]}
 

@@ -70,6 +70,8 @@ class Category(BilingualName):
 class Ticket(models.Model):
     subject = models.CharField(max_length=300)
     description = models.TextField(blank=True)
+    #: The sanitised HTML of the e-mail that opened the ticket (shown sandboxed); null: none.
+    description_html = models.TextField(null=True, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets",
                                  db_index=False)  # tk_customer_created leads with it
     type = models.CharField(max_length=20, choices=TYPE_CHOICES, default="inquiry")
@@ -157,6 +159,10 @@ class Message(models.Model):
     from_customer = models.BooleanField(default=False)
     channel = models.CharField(max_length=10, choices=CHANNEL_CHOICES, default="agent")
     created_at = models.DateTimeField(auto_now_add=True)
+    #: A customer's e-mail: its sanitised HTML (shown sandboxed) and the quoted history
+    #: stripped from ``body`` (and from the HTML); null when there is none.
+    body_html = models.TextField(null=True, blank=True)
+    quoted_text = models.TextField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["ticket", "created_at"])]

@@ -72,6 +72,11 @@ def event_text(event, names=None):
         return _contact_text(kind, d)
     if kind == "email_requeued":
         return _("queued an e-mail to be sent again")
+    if kind == "email_bounced":
+        return _("received a bounce: the e-mail to %(address)s was not delivered (%(status)s): "
+                 "%(diagnostic)s") % {
+            "address": d.get("to", ""), "status": d.get("status") or "—",
+            "diagnostic": d.get("diagnostic") or "—"}
     if kind == "profile_updated":
         return _("updated their contact details and consents in the portal")
     if kind == "portal_linked":

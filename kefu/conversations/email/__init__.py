@@ -5,6 +5,8 @@
   ``sanitise`` (safe HTML, text from HTML) and ``automatic`` (auto-replies, bounces, lists,
   loop markers). All pure.
 * ``threading`` — the ``[#id]`` subject token and subject normalisation; pure.
+* ``quotes`` — a reply's new text apart from the quoted history it carries (text and
+  sanitised HTML); pure.
 * ``lookup`` — which customer sent a message and which ticket it belongs to.
 * ``ingest`` — ``ingest_raw``: store the raw message (committed), then file it exactly once;
   quarantine what cannot be filed; ``reprocess`` for administrators.

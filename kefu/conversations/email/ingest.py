@@ -25,6 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role, User
@@ -44,12 +45,14 @@ from kefu.tickets.services import (
 from ..models import InboundEmail, Mailbox, ThreadRef
 from .lookup import customers_of, earlier_filing, find_ticket, recent_from
 from .parse import MailAttachment, ParsedEmail, Unparseable, parse_message
+from .quotes import split_email
 
 log = logging.getLogger("kefu.email")
 
 Status = InboundEmail.Status
 MAX_ATTACHMENTS_PER_MESSAGE = 50
 MAX_BODY_CHARS = 100_000  # the ticket services' limit
+MAX_HTML_CHARS = 1_000_000  # the ticket services' limit for the HTML shown in the console
 MAX_SUBJECT_CHARS = 300
 #: The reason written on a ticket opened because the customer wrote to a closed one; later
 #: mail to the closed ticket's thread joins that ticket instead of opening yet another.
@@ -341,7 +344,12 @@ def _check_automatic(row: InboundEmail, parsed: ParsedEmail) -> None:
         raise _Outcome(Status.IGNORED, f"loop: sent from kefu's own address "
                                        f"{parsed.from_address}")
     if parsed.auto:
-        raise _Outcome(Status.IGNORED, f"{parsed.auto}: {parsed.auto_detail}")
+        note = ""
+        if parsed.auto == "bounce":  # mark the e-mail it reports on (bounces.py)
+            from ..bounces import bounce_record
+
+            note = bounce_record(bytes(row.raw), inbound_id=row.pk)
+        raise _Outcome(Status.IGNORED, f"{parsed.auto}: {parsed.auto_detail}{note}")
     limit = settings.MAIL_LOOP_LIMIT_PER_HOUR
     since = timezone.now() - timedelta(hours=1)
     recent = recent_from(parsed.from_address, since=since, exclude_id=row.pk,
@@ -359,8 +367,8 @@ def _mailbox_for(parsed: ParsedEmail) -> Mailbox | None:
                  if m.active and m.address.lower() in wanted), None)
 
 
-def _body(parsed: ParsedEmail, notes: list[str]) -> str:
-    text = parsed.text.strip()
+def _body(parsed: ParsedEmail, notes: list[str], text: str | None = None) -> str:
+    text = (parsed.text if text is None else text).strip()
     if len(text) > MAX_BODY_CHARS:
         notes.append(f"text cut to {MAX_BODY_CHARS} characters (the raw message has it all)")
         text = text[: MAX_BODY_CHARS - 20].rstrip() + "\n[…]"
@@ -368,6 +376,13 @@ def _body(parsed: ParsedEmail, notes: list[str]) -> str:
         text = (_("(no text; see the attachments)") if parsed.attachments
                 else _("(empty message)"))
     return text
+
+
+def _html(html: str, notes: list[str]) -> str:
+    if len(html) > MAX_HTML_CHARS:
+        notes.append(f"HTML over {MAX_HTML_CHARS} characters: only the text is shown")
+        return ""
+    return html
 
 
 def _subject(parsed: ParsedEmail) -> str:
@@ -394,7 +409,6 @@ def _file(row: InboundEmail, parsed: ParsedEmail, mailbox: Mailbox | None,
     customers = customers_of(parsed.from_address)
     customer_ids = {c.pk for c in customers}
     ticket, how, notes = find_ticket(parsed, customer_ids)
-    body = _body(parsed, notes)
     follow_up_of = None
     if ticket is not None and ticket.status == ticket_rules.Status.CLOSED:
         follow_up_of = ticket
@@ -406,20 +420,26 @@ def _file(row: InboundEmail, parsed: ParsedEmail, mailbox: Mailbox | None,
             .exclude(status=ticket_rules.Status.CLOSED).order_by("-pk").first())
         how = f"follow-up of closed ticket #{follow_up_of.pk}"
     if ticket is not None:
-        message = ticket_customer_message(ticket=ticket, body=body, channel="email")
+        # a reply: the quoted history is kept apart from the new text (docs/email.md)
+        parts = split_email(parsed.text, parsed.html_sanitised)
+        message = ticket_customer_message(
+            ticket=ticket, body=_body(parsed, notes, parts.text), channel="email",
+            body_html=_html(parts.html, notes), quoted_text=parts.quoted[:MAX_BODY_CHARS])
         row.status, row.ticket, row.ticket_message = Status.APPENDED, ticket, message
         reasons = [f"added to ticket #{ticket.pk} (by {how})"]
     else:
         customer = next((c for c in customers if follow_up_of is None
                          or c.pk == follow_up_of.customer_id), None) \
             or _sender_customer(parsed, customers)
-        description = body
+        description, html = _body(parsed, notes), _html(parsed.html_sanitised, notes)
         if follow_up_of is not None:
-            description = _("Follow-up to the closed ticket #%(id)s.") % {
-                "id": follow_up_of.pk} + "\n\n" + body
+            note = _("Follow-up to the closed ticket #%(id)s.") % {"id": follow_up_of.pk}
+            description = note + "\n\n" + description
+            html = html and f"<p>{escape(note)}</p>{html}"
         ticket = ticket_create_from_channel(customer=customer, channel="email",
                                             subject=_subject(parsed), description=description,
-                                            team=mailbox.team if mailbox else None)
+                                            team=mailbox.team if mailbox else None,
+                                            description_html=html)
         message = None
         row.status, row.ticket = Status.CREATED, ticket
         reasons = [FOLLOW_UP_REASON.format(follow_up_of.pk) if follow_up_of

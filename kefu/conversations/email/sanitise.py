@@ -101,16 +101,22 @@ def sanitise_html(html: str) -> str:
         rewriter = _ImageRewriter()
         rewriter.feed(first)
         rewriter.close()
-        attributes = {k: set(v) for k, v in _ATTRIBUTES.items()}
-        attributes["a"] = attributes["a"] | {"class"}
-        return nh3.clean("".join(rewriter.out), tags=_TAGS,
-                         clean_content_tags=_DROP_WITH_CONTENT, attributes=attributes,
-                         url_schemes=_URL_SCHEMES, link_rel=_LINK_REL, strip_comments=True,
-                         attribute_filter=_final_filter).strip()
+        return clean_sanitised("".join(rewriter.out))
     except Exception:
         # nh3 itself does not fail on any text; this is for the rewriter. Plain text, escaped,
         # is always safe.
         return "<pre>" + htmllib.escape(html_to_text(html)) + "</pre>"
+
+
+def clean_sanitised(html: str) -> str:
+    """The last pass of ``sanitise_html``, for HTML that already went through it and was cut
+    or joined (``quotes.py``): elements left open are closed, stray end tags dropped, the
+    same rules applied again (remote-image links keep their class)."""
+    attributes = {k: set(v) for k, v in _ATTRIBUTES.items()}
+    attributes["a"] = attributes["a"] | {"class"}
+    return nh3.clean(html, tags=_TAGS, clean_content_tags=_DROP_WITH_CONTENT,
+                     attributes=attributes, url_schemes=_URL_SCHEMES, link_rel=_LINK_REL,
+                     strip_comments=True, attribute_filter=_final_filter).strip()
 
 
 _BLOCK = {"p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",

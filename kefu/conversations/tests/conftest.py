@@ -2,6 +2,8 @@
 
 from kefu.conversations.tests.servers import (  # noqa: F401
     dovecot,
+    dovecot_oauth2,
+    dovecot_oauth2_server,
     dovecot_server,
     dovecot_tls,
     dovecot_tls_server,

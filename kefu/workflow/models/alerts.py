@@ -24,6 +24,7 @@ class Alert(models.Model):
         APPROVAL = "approval", _("Approval needed")
         FOLLOW_UP = "follow_up", _("Follow-up due")
         AUTOMATION = "automation", _("Automation")
+        EMAIL_BOUNCE = "email_bounce", _("E-mail not delivered")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -109,8 +109,6 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Django's backend, with writers taking turns through a lock file (kefu/core/sqlite)
-    DATABASES["default"]["ENGINE"] = "kefu.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -24,7 +24,9 @@ def cmd_migrate(args) -> int:
     from kefu.workflow.defaults import ensure_defaults
 
     call_command("migrate", interactive=False, verbosity=1 if args.verbose else 0)
-    for created in ensure_defaults():
+    from kefu.surveys.defaults import ensure_defaults as ensure_survey_defaults
+
+    for created in [*ensure_defaults(), *ensure_survey_defaults()]:
         print(f"created {created}")
     print("database is up to date")
     return 0
@@ -264,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     from kefu.conversations.cli import add_parser as add_mail_parser
 
     add_mail_parser(sub)
+    from kefu.surveys.cli import add_parser as add_surveys_parser
+
+    add_surveys_parser(sub)
+    from kefu.analytics.cli import add_parser as add_analytics_parser
+
+    add_analytics_parser(sub)
     return parser
 
 

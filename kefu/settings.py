@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kefu.workflow",
     "kefu.insights",
     "kefu.conversations",
+    "kefu.surveys",
     "kefu.console",
 ]
 
@@ -192,6 +193,8 @@ MAX_EMAIL_BYTES = env_int("KEFU_MAX_EMAIL_BYTES", 25 * 1024 * 1024)
 #: so 15 MB makes a message of about 20 MB, under the usual 20-25 MB limits); above it the
 #: e-mail links to them in the customer portal instead.
 MAX_OUTBOUND_ATTACHMENT_BYTES = env_int("KEFU_MAX_OUTBOUND_ATTACHMENT_BYTES", 15 * 1024 * 1024)
+#: Answers posted to one survey link (page or API) per client address per hour.
+SURVEY_SUBMIT_LIMIT_PER_HOUR = env_int("KEFU_SURVEY_SUBMIT_LIMIT_PER_HOUR", 60)
 MAIL_LISTEN_PORT = env_int("KEFU_MAIL_LISTEN_PORT", 2525)
 #: Messages from one sender within an hour beyond which more are treated as a mail loop.
 MAIL_LOOP_LIMIT_PER_HOUR = env_int("KEFU_MAIL_LOOP_LIMIT_PER_HOUR", 20)

@@ -10,8 +10,10 @@ admin.site.site_title = _("kefu administration")
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("portal/surveys/", include("kefu.surveys.urls_portal")),
     path("portal/", include("kefu.conversations.portal.urls")),
     path("", include("kefu.console.urls")),
     path("", include("kefu.conversations.urls")),
     path("", include("kefu.workflow.urls")),
+    path("", include("kefu.surveys.urls")),
 ]

@@ -13,6 +13,7 @@ from kefu.core.errors import PermissionDenied
 from kefu.customers.api import router as customers_router
 from kefu.customers.models import Tier
 from kefu.insights.api import router as insights_router
+from kefu.surveys.api import router as surveys_router
 from kefu.tickets.api import router as tickets_router
 from kefu.tickets.models import Category
 from kefu.workflow.api import router as workflow_router
@@ -91,5 +92,6 @@ api.add_router("", customers_router)
 api.add_router("", tickets_router)
 api.add_router("", workflow_router)
 api.add_router("", insights_router)
+api.add_router("", surveys_router)
 api.add_router("", chat_router)
 api.add_router("", email_router)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.access import require_staff_writer, user_teams
 from kefu.accounts.models import User
 from kefu.core.errors import ApplicationError
+from kefu.core.text import clean_text
 from kefu.customers.access import customer_get_for, customers_for
 from kefu.customers.models import ContactPoint, Customer, CustomerEvent
 from kefu.customers.services import customer_create
@@ -113,22 +114,7 @@ def customer_quick_create(*, actor: User, name: str, phone: str) -> Customer:
 
 
 def _clean(field: str, value, *, limit: int, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ApplicationError("invalid_field", _("%(field)s must be text.") % {"field": field},
-                               details={"field": field})
-    value = value.strip()
-    if required and not value:
-        raise ApplicationError("required", _("%(field)s is required.") % {"field": field},
-                               details={"field": field})
-    if len(value) > limit:
-        raise ApplicationError("too_long", _("%(field)s is longer than %(limit)d characters.")
-                               % {"field": field, "limit": limit}, details={"field": field})
-    if "\x00" in value:
-        raise ApplicationError("invalid_text", _("%(field)s contains a NUL character.")
-                               % {"field": field}, details={"field": field})
-    return value
+    return clean_text(field, value, required=required, limit=limit, invalid_code="invalid_field")
 
 
 def _default_subject(notes: str) -> str:

@@ -87,6 +87,10 @@ def event_text(event, names=None):
         return _("wrote through the web form giving other details (%(details)s), ticket #%(id)s") % {
             "details": ", ".join(f"{k}: {v}" for k, v in d.items() if k != "ticket"),
             "id": d.get("ticket")}
+    if kind == "survey_invited":
+        return _("was invited to the survey %(survey)s") % {"survey": d.get("instrument", "")}
+    if kind == "survey_response":
+        return _("answered the survey %(survey)s") % {"survey": d.get("instrument", "")}
     from kefu.workflow.event_texts import workflow_event_text
 
     return workflow_event_text(kind, d, names) or kind

@@ -1,0 +1,10 @@
+"""Survey data: instruments and their versions and questions; distribution (waves, the CSAT
+policy, invitations); responses, answers and the rollups the dashboards read; events."""
+
+from .distribution import CsatPolicy, Invitation, Wave
+from .events import SurveyEvent
+from .instruments import Instrument, InstrumentVersion, Question
+from .responses import Answer, Response, Rollup
+
+__all__ = ["Answer", "CsatPolicy", "Instrument", "InstrumentVersion", "Invitation", "Question",
+           "Response", "Rollup", "SurveyEvent", "Wave"]

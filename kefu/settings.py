@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kefu.core.middleware.ImagePolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, CSRF, session users and messages serve the browser pages; /api/ requests
     # authenticate with a bearer token and skip them (see kefu.core.middleware).

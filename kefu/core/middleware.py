@@ -141,3 +141,23 @@ def cached_session_user(request):
 
 class BrowserMessageMiddleware(_BrowserOnly, MessageMiddleware):
     pass
+
+
+#: Images a browser page may load: our own, and inline ``data:``/``blob:`` ones. Frames made
+#: from ``srcdoc`` (a customer's HTML e-mail) inherit this on top of their own policy, so a
+#: remote image — a tracking pixel — never loads, whichever page htmx swapped them into.
+IMAGE_POLICY = "img-src 'self' data: blob:"
+
+
+class ImagePolicyMiddleware:
+    """Adds :data:`IMAGE_POLICY` as a Content-Security-Policy to HTML pages without one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (not _is_api(request) and "Content-Security-Policy" not in response.headers
+                and response.headers.get("Content-Type", "").startswith("text/html")):
+            response.headers["Content-Security-Policy"] = IMAGE_POLICY
+        return response

@@ -49,3 +49,10 @@ def test_a_session_cookie_does_not_authenticate_the_api(company):
     # then the API does not accept the session: only bearer tokens open it
     assert client.get("/api/v1/tickets").status_code == 401
     assert client.get("/inbox/").status_code == 200
+
+
+def test_html_pages_load_images_only_from_us(client, db):
+    # the sign-in page is HTML: remote images are refused by policy; the API is left alone
+    page = client.get("/login/")
+    assert page["Content-Security-Policy"] == "img-src 'self' data: blob:"
+    assert "Content-Security-Policy" not in client.get("/api/v1/openapi.json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,6 +91,9 @@ class TicketPage(Schema):
 class MessageIn(StrictIn):
     body: str = Field(min_length=1, max_length=100_000)
     internal: bool = False
+    #: Files uploaded first with ``POST /tickets/{id}/attachments`` (by the same user, as
+    #: internal as the message) that go with it — and out with its e-mail.
+    attachment_ids: list[int] = Field(default_factory=list, max_length=20)
 
 
 class MessageOut(Schema):
@@ -324,11 +328,16 @@ def list_messages(request, ticket_id: int, cursor: str | None = None, limit: int
 
 @router.post("/tickets/{ticket_id}/messages", response={201: MessageOut, **ERRORS})
 def add_message(request, ticket_id: int, payload: MessageIn):
-    """A public reply (``internal: false``) or an internal note (``internal: true``)."""
+    """A public reply (``internal: false``) or an internal note (``internal: true``), with
+    files uploaded beforehand (``attachment_ids``)."""
     ticket = ticket_get_for(request.auth, ticket_id)
-    message = services.ticket_reply(ticket=ticket, actor=request.auth, body=payload.body,
-                                    internal=payload.internal, channel="api")
-    return Status(201, message_out(message, []))
+    with transaction.atomic():  # a file that cannot go with it takes the reply back
+        message = services.ticket_reply(ticket=ticket, actor=request.auth, body=payload.body,
+                                        internal=payload.internal, channel="api")
+        files = services.attachments_link_to_message(
+            ticket=ticket, actor=request.auth, message=message,
+            attachment_ids=payload.attachment_ids)
+    return Status(201, message_out(message, files))
 
 
 @router.get("/tickets/{ticket_id}/events", response={200: EventPage, **ERRORS})

@@ -6,6 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kefu.tickets.models import CHANNEL_CHOICES, PRIORITY_CHOICES, STATUS_CHOICES, TYPE_CHOICES
 
@@ -60,6 +61,11 @@ def event_text(event, names=None):
         return _("merged ticket #%(id)s into this one") % {"id": d.get("source")}
     if kind == "attachment":
         return _("attached %(name)s") % {"name": d.get("filename", "")}
+    if kind == "attachments_linked":
+        names_ = d.get("filenames") or []
+        return ngettext("sent %(count)d file with a message: %(files)s",
+                        "sent %(count)d files with a message: %(files)s",
+                        len(names_)) % {"count": len(names_), "files": ", ".join(names_)}
     if kind == "preference_added":
         return _("added a preference: %(text)s") % {"text": d.get("text", "")}
     if kind == "preference_removed":

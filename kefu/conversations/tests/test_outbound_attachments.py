@@ -184,3 +184,78 @@ def test_the_received_bytes_parse_as_a_standard_message(company, ticket, smtp):
     assert body.get_content_type() == "multipart/alternative"
     assert attachment.get_content_disposition() == "attachment"
     assert attachment.get_filename() == "发票 2026年3月.pdf"
+
+
+# --- through the API: files uploaded first, then named by the reply -------------------------
+
+
+def _upload(api, ticket, upload, internal=False):
+    response = api.post(f"/api/v1/tickets/{ticket.pk}/attachments",
+                        {"file": upload, "internal": "true" if internal else "false"},
+                        format="multipart")
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def test_an_api_reply_carries_the_files_uploaded_before_it(company, ticket, smtp, api_as):
+    # given agent-west uploaded two files to Bob's ticket through the API
+    api = api_as(company.agent_west)
+    ids = [_upload(api, ticket, upload) for upload in files()[:2]]
+    # when they reply naming them
+    response = api.post(f"/api/v1/tickets/{ticket.pk}/messages",
+                        {"body": "发票已重开，见附件。", "attachment_ids": ids})
+    # then the reply has the files, the timeline says so, and the e-mail carries them
+    assert response.status_code == 201, response.content
+    assert [a["filename"] for a in response.json()["attachments"]] == ["发票 2026年3月.pdf", "现场照片.png"]
+    message_id = response.json()["id"]
+    assert set(Attachment.objects.filter(pk__in=ids).values_list("message_id", flat=True)) == {message_id}
+    assert ticket.events.filter(kind="attachments_linked", data__message=message_id).exists()
+    row = OutboundEmail.objects.get(ticket=ticket, kind="reply")
+    assert send_outbound(row.pk) == "sent"
+    got = {p.get_filename(): p.get_content() for p in smtp.parsed()[0].iter_attachments()}
+    assert got == {"发票 2026年3月.pdf": PDF, "现场照片.png": PNG}
+
+
+@pytest.mark.parametrize("case", ["other_agents_file", "internal_file_on_a_reply", "already_sent",
+                                  "unknown_id"])
+def test_an_api_reply_with_a_file_it_cannot_carry_is_refused_whole(company, ticket, smtp, api_as, case):
+    api = api_as(company.agent_west)
+    mine = _upload(api, ticket, files()[2])
+    if case == "other_agents_file":
+        other = _upload(api_as(company.admin), ticket, files()[0])
+    elif case == "internal_file_on_a_reply":
+        other = _upload(api, ticket, files()[0], internal=True)
+    elif case == "already_sent":
+        other = _upload(api, ticket, files()[0])
+        assert api.post(f"/api/v1/tickets/{ticket.pk}/messages",
+                        {"body": "第一封", "attachment_ids": [other]}).status_code == 201
+    else:
+        other = 987_654
+    before = (ticket.messages.count(), OutboundEmail.objects.count(),
+              list(Attachment.objects.order_by("pk").values_list("pk", "message_id")))
+    # when the reply names a file it cannot carry beside one it can
+    response = api.post(f"/api/v1/tickets/{ticket.pk}/messages",
+                        {"body": "见附件", "attachment_ids": [mine, other]})
+    # then it is refused naming that file, and nothing changed: no reply, no e-mail, no link
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "attachment_not_linkable"
+    assert response.json()["details"]["attachment_ids"] == [other]
+    assert (ticket.messages.count(), OutboundEmail.objects.count(),
+            list(Attachment.objects.order_by("pk").values_list("pk", "message_id"))) == before
+
+
+def test_an_internal_note_carries_internal_files_and_nothing_is_emailed(company, ticket, smtp, api_as):
+    api = api_as(company.agent_west)
+    file_id = _upload(api, ticket, files()[0], internal=True)
+    response = api.post(f"/api/v1/tickets/{ticket.pk}/messages",
+                        {"body": "内部：原始发票", "internal": True, "attachment_ids": [file_id]})
+    assert response.status_code == 201
+    assert Attachment.objects.get(pk=file_id).message_id == response.json()["id"]
+    assert not OutboundEmail.objects.filter(ticket=ticket).exists()
+
+
+def test_an_api_reply_names_at_most_twenty_files(company, ticket, api_as):
+    response = api_as(company.agent_west).post(
+        f"/api/v1/tickets/{ticket.pk}/messages", {"body": "太多", "attachment_ids": list(range(1, 22))})
+    assert response.status_code == 422
+    assert not ticket.messages.filter(body="太多").exists()

@@ -9,6 +9,7 @@ from .attachments import (
     ALLOWED_CONTENT_TYPES,
     attachment_add,
     attachment_store_from_channel,
+    attachments_link_to_message,
     sniff_content_type,
 )
 from .create import request_fingerprint, route_team, ticket_create
@@ -28,6 +29,7 @@ from .lifecycle import (
 __all__ = [
     "ALLOWED_CONTENT_TYPES", "CUSTOMER_CHANNELS", "CUSTOMER_TRANSITIONS",
     "ticket_create_from_channel", "ticket_customer_message", "attachment_add", "attachment_store_from_channel",
+    "attachments_link_to_message",
     "close_resolved_older_than",
     "purge_expired_idempotency_keys", "request_fingerprint", "route_team", "sniff_content_type",
     "ticket_assign", "ticket_create", "ticket_merge", "ticket_reply", "ticket_take",

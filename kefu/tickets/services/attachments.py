@@ -126,3 +126,45 @@ def attachment_store_from_channel(*, ticket: Ticket, message: Message | None, fi
                                data={"attachment": attachment.pk, "filename": filename,
                                      "size": len(data), "channel": channel, **details})
     return attachment
+
+
+#: How many uploaded files one reply may carry.
+MAX_FILES_PER_MESSAGE = 20
+
+
+def attachments_link_to_message(*, ticket: Ticket, actor: User, message: Message,
+                                attachment_ids: list[int]) -> list[Attachment]:
+    """Files uploaded on their own (``POST …/attachments``) joined to a reply or note, in
+    the caller's transaction, so that they go out with its e-mail. Each must be on this
+    ticket, uploaded by ``actor``, not yet part of a message, and as internal as the
+    message (an internal file never rides on a public reply). Anything else refuses the
+    whole list — nothing is linked — naming the ids."""
+    wanted = list(dict.fromkeys(attachment_ids))
+    if not wanted:
+        return []
+    if len(wanted) > MAX_FILES_PER_MESSAGE:
+        raise ApplicationError("too_many_attachments",
+                               _("A message can carry at most %(n)d files.")
+                               % {"n": MAX_FILES_PER_MESSAGE},
+                               details={"max": MAX_FILES_PER_MESSAGE})
+    internal = message.visibility != "public"
+    rows = {a.pk: a for a in Attachment.objects.select_for_update().filter(
+        pk__in=wanted, ticket=ticket, uploaded_by=actor, message__isnull=True,
+        internal=internal)}
+    refused = [pk for pk in wanted if pk not in rows]
+    if refused:
+        raise ApplicationError(
+            "attachment_not_linkable",
+            _("These files cannot go with this message: they are not files you uploaded to "
+              "this ticket, they already belong to a message, or they are internal while the "
+              "message is public (or the other way round)."),
+            details={"attachment_ids": refused})
+    Attachment.objects.filter(pk__in=wanted).update(message=message)
+    TicketEvent.objects.create(ticket=ticket, actor=actor, kind="attachments_linked",
+                               created_at=timezone.now(),
+                               data={"message": message.pk, "attachments": wanted,
+                                     "filenames": [rows[pk].filename for pk in wanted]})
+    linked = [rows[pk] for pk in wanted]
+    for a in linked:
+        a.message = message
+    return linked

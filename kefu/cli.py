@@ -272,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kefu.analytics.cli import add_parser as add_analytics_parser
 
     add_analytics_parser(sub)
+    from kefu.analytics.cli_reports import add_parser as add_reports_parser
+
+    add_reports_parser(sub)
     return parser
 
 

@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("kefu.conversations.urls")),
     path("", include("kefu.workflow.urls")),
     path("", include("kefu.surveys.urls")),
+    path("", include("kefu.analytics.urls_dashboards")),
+    path("", include("kefu.analytics.urls_quality")),
 ]

@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.renderers import JSONRenderer
 
 from kefu.accounts.models import Team
+from kefu.analytics.api import router as analytics_router
 from kefu.conversations.api_chat import router as chat_router
 from kefu.conversations.api_contacts import router as contacts_router
 from kefu.conversations.api_email import router as email_router
@@ -93,5 +94,6 @@ api.add_router("", tickets_router)
 api.add_router("", workflow_router)
 api.add_router("", insights_router)
 api.add_router("", surveys_router)
+api.add_router("", analytics_router)
 api.add_router("", chat_router)
 api.add_router("", email_router)

@@ -44,6 +44,9 @@ def build_demo(*, size: str = "small", seed: int = 20261123) -> list[str]:
         from kefu.workflow.demo import build_workflow_demo
 
         lines += build_workflow_demo()
+    from .surveys import build_survey_demo
+
+    lines += build_survey_demo(seed=seed + 5)
     if size == "large":
         added = grow_tickets(LARGE_TICKETS, random.Random(seed + 1))
         lines.append(f"large demo: added {added} tickets ({Ticket.objects.count()} in all)")

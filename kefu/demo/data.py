@@ -28,6 +28,9 @@ STAFF = [
     ("manager", "王经理 Wang Li", "supervisor", "zh-hans", None, ["hotline", "complaints"]),
     ("sup.xuhui", "陈主管 Chen Jing", "supervisor", "zh-hans", "sh-xuhui", ["sh-xuhui-desk"]),
     ("sup.beijing", "赵主管 Zhao Min", "supervisor", "zh-hans", "bj-chaoyang", ["bj-chaoyang-desk"]),
+    # branch managers without a queue of their own (they answer the management survey)
+    ("sup.pudong", "钱主管 Qian Hong", "supervisor", "zh-hans", "sh-pudong", []),
+    ("sup.hangzhou", "冯主管 Feng Yu", "supervisor", "zh-hans", "hz-xihu", []),
     ("agent", "李娜 Li Na", "agent", "zh-hans", None, ["hotline"]),
     ("agent.en", "Emily Zhou", "agent", "en", None, ["hotline", "complaints"]),
     ("liu.yang", "刘洋 Liu Yang", "agent", "zh-hans", None, ["hotline"]),

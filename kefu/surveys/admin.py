@@ -429,3 +429,6 @@ class SurveyEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "actor", "instrument", "wave")
     list_filter = ("kind",)
     list_select_related = ("actor", "instrument", "wave")
+
+
+from . import admin_recovery  # noqa: E402, F401  (the closed loop's screens)

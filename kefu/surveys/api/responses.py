@@ -132,6 +132,7 @@ class ResponseOut(Schema):
     tier: str | None
     agent: dict | None
     contact_channel: str
+    recovery_ticket_id: int | None = None
     answers: list[dict] | None = None
 
 
@@ -148,7 +149,15 @@ class ResponseFilters(Schema):
 
 
 RESPONSE_RELATED = ("instrument", "version", "customer", "user", "branch", "team", "tier",
-                    "agent")
+                    "agent", "recovery")
+
+
+def _recovery_ticket_id(r: Response) -> int | None:
+    """The recovery ticket the response opened (``RecoveryLink``), if any."""
+    try:
+        return r.recovery.ticket_id
+    except Response.recovery.RelatedObjectDoesNotExist:
+        return None
 
 
 def response_out(r: Response, *, answers: bool = False) -> dict:
@@ -163,6 +172,7 @@ def response_out(r: Response, *, answers: bool = False) -> dict:
             "tier": r.tier.code if r.tier_id else None,
             "agent": user_ref(r.agent) if r.agent_id else None,
             "contact_channel": r.contact_channel,
+            "recovery_ticket_id": _recovery_ticket_id(r),
             "answers": selectors.response_answers(r) if answers else None}
 
 

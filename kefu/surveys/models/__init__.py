@@ -4,7 +4,8 @@ policy, invitations); responses, answers and the rollups the dashboards read; ev
 from .distribution import CsatPolicy, Invitation, Wave
 from .events import SurveyEvent
 from .instruments import Instrument, InstrumentVersion, Question
+from .recovery import RecoveryLink, RecoveryPolicy
 from .responses import Answer, Response, Rollup
 
 __all__ = ["Answer", "CsatPolicy", "Instrument", "InstrumentVersion", "Invitation", "Question",
-           "Response", "Rollup", "SurveyEvent", "Wave"]
+           "RecoveryLink", "RecoveryPolicy", "Response", "Rollup", "SurveyEvent", "Wave"]

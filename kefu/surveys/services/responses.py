@@ -5,10 +5,10 @@ Everything is checked before anything is written: the invitation (known, not ans
 expired, its wave still open), every answer against the version's questions (unknown
 questions, out-of-scale values, wrong columns, unknown options, missing required answers,
 weights not adding up to 100), and the anonymous choice. Then, in one transaction: the
-response, its answers, the invitation marked answered, the rollups and the customer
-timeline row. A second submission of the same invitation is refused (409) — the invitation
-row is locked while a response is written, and the response's unique invitation digest
-refuses any that slips past.
+response, its answers, the invitation marked answered, the rollups, the customer timeline
+row and the recovery ticket a low score opens (``services.recovery``). A second submission
+of the same invitation is refused (409) — the invitation row is locked while a response is
+written, and the response's unique invitation digest refuses any that slips past.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from kefu.core.errors import ApplicationError, Conflict, NotFound, PermissionDen
 
 from .. import rollups, rules, tokens
 from ..models import Answer, Invitation, Question, Response
+from . import recovery
 
 
 def invalid_link() -> ApplicationError:
@@ -211,6 +212,8 @@ def _submit(invitation_id: int, *, answers, anonymous: bool, source: str,
         responded_at=now, next_reminder_at=None, answered_anonymously=anonymous)
     invitation.responded_at = now
     rollups.apply(response, specs, clean, instrument.kind)
+    # closed loop: a low score opens a recovery ticket in this same transaction
+    recovery.recovery_open(response, instrument=instrument, specs=specs, answers=clean)
     if not anonymous and invitation.customer_id is not None:
         from kefu.customers.models import CustomerEvent
 

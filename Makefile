@@ -44,6 +44,7 @@ bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
 	$(PY) -m bench.sentiment
 	$(PY) -m bench.email
+	$(PY) -m bench.proactive
 	$(PY) -c 'import duckdb, pyarrow' 2>/dev/null || $(PY) -m pip install --quiet -e '.[bench]'; $(PY) -m bench.surveys $(SURVEY_BENCH_ARGS)
 
 clean:

@@ -275,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kefu.analytics.cli_reports import add_parser as add_reports_parser
 
     add_reports_parser(sub)
+    from kefu.proactive.cli import add_parser as add_proactive_parser
+
+    add_proactive_parser(sub)
     return parser
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kefu.conversations",
     "kefu.surveys",
     "kefu.analytics",
+    "kefu.proactive",
     "kefu.console",
 ]
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("kefu.surveys.urls")),
     path("", include("kefu.analytics.urls_dashboards")),
     path("", include("kefu.analytics.urls_quality")),
+    path("", include("kefu.proactive.urls")),
 ]

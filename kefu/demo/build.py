@@ -47,6 +47,9 @@ def build_demo(*, size: str = "small", seed: int = 20261123) -> list[str]:
     from .surveys import build_survey_demo
 
     lines += build_survey_demo(seed=seed + 5)
+    from kefu.proactive.demo import build_proactive_demo
+
+    lines += build_proactive_demo(seed=seed + 6)
     if size == "large":
         added = grow_tickets(LARGE_TICKETS, random.Random(seed + 1))
         lines.append(f"large demo: added {added} tickets ({Ticket.objects.count()} in all)")

@@ -36,6 +36,7 @@ PANELS = (
     Panel("recovery", "kefu.workflow.views.recovery.panel"),
     Panel("insights", "kefu.insights.panel.panel"),
     Panel("email", "kefu.conversations.views.panel"),
+    Panel("proactive", "kefu.proactive.views.panel"),
     Panel("survey", "kefu.surveys.panel.panel"),
 )
 BY_NAME = {p.name: p for p in PANELS}

@@ -97,9 +97,10 @@ def event_text(event, names=None):
         return _("was invited to the survey %(survey)s") % {"survey": d.get("instrument", "")}
     if kind == "survey_response":
         return _("answered the survey %(survey)s") % {"survey": d.get("instrument", "")}
+    from kefu.proactive.event_texts import proactive_event_text
     from kefu.workflow.event_texts import workflow_event_text
 
-    return workflow_event_text(kind, d, names) or kind
+    return workflow_event_text(kind, d, names) or proactive_event_text(kind, d, names) or kind
 
 
 def _duration(minutes: float) -> str:

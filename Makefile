@@ -46,6 +46,7 @@ bench: setup
 	$(PY) -m bench.email
 	$(PY) -m bench.proactive
 	$(PY) -c 'import duckdb, pyarrow' 2>/dev/null || $(PY) -m pip install --quiet -e '.[bench]'; $(PY) -m bench.surveys $(SURVEY_BENCH_ARGS)
+	$(PY) -m bench.search_quality && $(PY) -m bench.search $(SEARCH_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kefu.insights",
     "kefu.conversations",
     "kefu.surveys",
+    "kefu.knowledge",
     "kefu.analytics",
     "kefu.proactive",
     "kefu.console",

@@ -1,7 +1,7 @@
 """``python -m bench.surveys`` (part of ``make bench``): survey analytics at 10,000,000
 SERVQUAL answers — the dashboards over the incremental rollups (target p50 ≤ 100 ms) and an
 ad-hoc re-slice over the raw answers (target ≤ 2 s), by plain SQL and by DuckDB over a
-Parquet export. See docs/performance.md, "Survey analytics".
+Parquet export. See docs/performance.md, "Surveys and dashboards".
 
 - ``generate``: the deterministic data (numpy) and the bulk writes;
 - ``build``: loading it in one transaction with its rollups; checking a sample of slices

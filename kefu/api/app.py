@@ -14,6 +14,7 @@ from kefu.core.errors import PermissionDenied
 from kefu.customers.api import router as customers_router
 from kefu.customers.models import Tier
 from kefu.insights.api import router as insights_router
+from kefu.knowledge.api import router as knowledge_router
 from kefu.proactive.api import router as proactive_router
 from kefu.surveys.api import router as surveys_router
 from kefu.tickets.api import router as tickets_router
@@ -96,6 +97,7 @@ api.add_router("", workflow_router)
 api.add_router("", insights_router)
 api.add_router("", surveys_router)
 api.add_router("", analytics_router)
+api.add_router("", knowledge_router)
 api.add_router("", proactive_router)
 api.add_router("", chat_router)
 api.add_router("", email_router)

@@ -47,8 +47,11 @@ def build_demo(*, size: str = "small", seed: int = 20261123) -> list[str]:
     from .surveys import build_survey_demo
 
     lines += build_survey_demo(seed=seed + 5)
-    from kefu.proactive.demo import build_proactive_demo
+    from kefu.knowledge.demo_articles import load_demo_articles
 
+    loaded = load_demo_articles(actor=User.objects.get(username="admin"))
+    lines.append(f"knowledge base: {loaded['articles']} articles added ({loaded['total']} published)")
+    from kefu.proactive.demo import build_proactive_demo
     lines += build_proactive_demo(seed=seed + 6)
     if size == "large":
         added = grow_tickets(LARGE_TICKETS, random.Random(seed + 1))

@@ -15,7 +15,15 @@ same rows in bulk:
 - ``respond``: what ``responses._submit`` writes for each answer — the answers checked with
   the same rules (``rules.clean_answers``), the response with the invitation's slice, its
   ``Answer`` rows, the invitation marked answered, the timeline row, and the rollups, added
-  up with the same ``rollups.rows_for`` and written with one ``rollups.upsert``.
+  up with the same ``rollups.rows_for`` and written with one ``rollups.upsert``; and the
+  closed loop: the recovery tickets ``recovery.recovery_open`` would open for the low scores
+  (``recover``).
+- ``recover``: for every response the policy says calls for recovery
+  (``recovery.trigger_for``), the rows ``recovery_open`` writes — built by the same
+  ``recovery.opening`` (subject, description, internal note, SLA due times, owner and team
+  chosen the same way), dated when the customer answered — with one ``bulk_create`` per
+  table. Automation rules are not run: like the rest of the demo's history they would
+  have run long ago.
 
 ``kefu/demo/tests/test_survey_bulk.py`` checks that the rows equal what the services write
 and that the rollups equal ``kefu.surveys.rollups.recompute`` over the raw answers.
@@ -29,11 +37,16 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
-from kefu.customers.models import CustomerEvent
+from kefu.accounts.lookups import teams_by_id
+from kefu.accounts.models import User
+from kefu.customers.models import Customer, CustomerEvent
 from kefu.surveys import distribution_rules, rollups, rules, tokens
-from kefu.surveys.models import Answer, Invitation, Response
+from kefu.surveys.models import Answer, Instrument, Invitation, RecoveryLink, Response
 from kefu.surveys.services import invitations as invitation_services
+from kefu.surveys.services import recovery
 from kefu.surveys.services.responses import _local_day, answers_error, version_questions
+from kefu.tickets.models import Message, Ticket, TicketEvent
+from kefu.tickets.services import route_team
 
 BATCH = 2000
 
@@ -204,4 +217,48 @@ def respond(items: Sequence[Answered], *, kinds: dict[int, str], codes: dict[int
                "ticket": item.invitation.ticket_id}, item.at)
              for item, response in zip(items, responses, strict=True)
              if not item.anonymous and item.invitation.customer_id is not None)
-    return {"responses": len(responses), "answers": answers, "rollup_rows": len(totals)}
+    opened = recover([(r, clean, specs) for r, (clean, specs)
+                      in zip(responses, cleaned, strict=True)], kinds=kinds)
+    return {"responses": len(responses), "answers": answers, "rollup_rows": len(totals),
+            "recovery_tickets": opened}
+
+
+def recover(answered: Sequence[tuple[Response, list, list]], *, kinds: dict[int, str]) -> int:
+    """The recovery tickets of stored responses (``(response, clean answers, specs)``), as
+    ``recovery.recovery_open`` opens them (see the module's doc). Returns how many."""
+    policy = recovery.cached_policy()
+    wanted = []
+    for response, clean, specs in answered:
+        trigger = recovery.trigger_for(response, kind=kinds[response.instrument_id],
+                                       specs=specs, answers=clean, policy=policy)
+        if trigger is not None:
+            wanted.append((response, trigger, clean, specs))
+    if not wanted:
+        return 0
+    # who owns it: as recovery._owner / _team, for all of them in three queries
+    surveyed = {r.ticket_id for r, *_rest in wanted if r.ticket_id and r.agent_id}
+    surveyed_team = dict(Ticket.objects.filter(pk__in=surveyed).values_list("pk", "team_id"))
+    owners = User.objects.filter(
+        pk__in={r.agent_id for r, *_rest in wanted if r.ticket_id in surveyed},
+        is_active=True, role__in=recovery.OWNER_ROLES).in_bulk()
+    customers = Customer.objects.in_bulk({r.customer_id for r, *_rest in wanted})
+    instruments = Instrument.objects.in_bulk({r.instrument_id for r, *_rest in wanted})
+    teams = teams_by_id()
+    openings = []
+    for response, trigger, clean, specs in wanted:
+        customer = customers[response.customer_id]
+        owner = owners.get(response.agent_id) if response.ticket_id in surveyed else None
+        team = (teams.get(surveyed_team.get(response.ticket_id)) if owner is not None
+                else None) or route_team(customer=customer, actor=None)
+        openings.append(recovery.opening(
+            response, trigger, instrument=instruments[response.instrument_id], specs=specs,
+            answers=clean, policy=policy, customer=customer, owner=owner, team=team,
+            now=response.submitted_at))
+    Ticket.objects.bulk_create([o.ticket for o in openings], batch_size=BATCH)
+    RecoveryLink.objects.bulk_create([o.link for o in openings], batch_size=BATCH)
+    notes = Message.objects.bulk_create([o.note for o in openings], batch_size=BATCH)
+    _set_times(Message, "created_at", [(m.pk, o.ticket.created_at)
+                                        for m, o in zip(notes, openings, strict=True)])
+    TicketEvent.objects.bulk_create([e for o in openings for e in o.events()],
+                                    batch_size=BATCH)
+    return len(openings)

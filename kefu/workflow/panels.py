@@ -35,6 +35,7 @@ PANELS = (
     Panel("complaint", "kefu.workflow.views.complaint.panel", column="main for complaints"),
     Panel("recovery", "kefu.workflow.views.recovery.panel"),
     Panel("insights", "kefu.insights.panel.panel"),
+    Panel("knowledge", "kefu.knowledge.panel.panel"),
     Panel("email", "kefu.conversations.views.panel"),
     Panel("proactive", "kefu.proactive.views.panel"),
     Panel("survey", "kefu.surveys.panel.panel"),

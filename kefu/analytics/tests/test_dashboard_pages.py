@@ -230,3 +230,55 @@ def test_list_export_pages_through_and_stops_at_the_cap(monkeypatch):
 
     got = exports._pages(fetch)
     assert [item["n"] for item in got] == list(range(250)) and calls == [0, 100, 200]
+
+
+def test_tabs_link_to_the_impact_page(company, data):
+    # given any dashboard page
+    for path in ("/dashboards/", "/dashboards/scores/", "/dashboards/tickets/"):
+        page = client_for(company.supervisor_east).get(f"{path}?start=2026-01&end=2026-03")
+        # then its tab bar links to the impact page, with the same filter
+        html = page.content.decode()
+        tab = html[html.index('id="tab-impact"') - 200:html.index('id="tab-impact"')]
+        assert 'href="/quality/impact/?' in tab and "start=2026-01" in tab
+
+
+def test_response_page_shows_its_recovery_ticket_to_those_who_may_see_it(company, data):
+    from kefu.surveys.models import RecoveryLink
+
+    # given two low ratings answered at the east desk: alice's (an east customer: the
+    # recovery ticket goes to the east desk) and bob's (a west customer: to the west desk)
+    east = submit("csat", {"rating": 1}, customer=company.alice, branch=company.east,
+                  team=company.east_team)
+    west = submit("csat", {"rating": 1}, customer=company.bob, branch=company.east,
+                  team=company.east_team)
+    east_ticket = RecoveryLink.objects.get(response=east).ticket
+    west_ticket = RecoveryLink.objects.get(response=west).ticket
+    assert (east_ticket.team, west_ticket.team) == (company.east_team, company.west_team)
+    # when the east supervisor opens both responses (both in their dashboards' scope)
+    sup = client_for(company.supervisor_east)
+    mine = sup.get(f"/dashboards/responses/{east.pk}/").content.decode()
+    other = sup.get(f"/dashboards/responses/{west.pk}/")
+    # then their own branch's recovery ticket is shown with its link and why
+    assert f'href="/tickets/{east_ticket.pk}/"' in mine and 'id="response-recovery"' in mine
+    assert "satisfaction rating 1" in mine
+    # the west desk's is not named at all: not its link, nor its subject
+    assert other.status_code == 200
+    html = other.content.decode()
+    assert 'id="response-recovery"' not in html
+    assert f"/tickets/{west_ticket.pk}/" not in html and west_ticket.subject not in html
+    # administrators and auditors see both, in either language
+    for user, language in ((company.admin, "en"), (company.auditor, "zh-hans")):
+        page = client_for(user, language).get(f"/dashboards/responses/{west.pk}/")
+        assert f'href="/tickets/{west_ticket.pk}/"' in page.content.decode()
+    # a response that opened nothing shows nothing
+    quiet = client_for(company.admin).get(f"/dashboards/responses/{data['west'].pk}/")
+    assert 'id="response-recovery"' not in quiet.content.decode()
+
+
+def test_response_page_query_count(company, data, django_assert_max_num_queries):
+    response = submit("csat", {"rating": 1}, customer=company.alice, branch=company.east,
+                      team=company.east_team)
+    sup = client_for(company.supervisor_east)
+    sup.get(f"/dashboards/responses/{response.pk}/")
+    with django_assert_max_num_queries(12):
+        assert sup.get(f"/dashboards/responses/{response.pk}/").status_code == 200

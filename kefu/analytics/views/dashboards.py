@@ -168,10 +168,28 @@ def responses_export_view(request, fmt: str):
                                  f"kefu-responses-{f.start:%Y%m}-{f.end:%Y%m}")
 
 
+def _recovery(user, response_id: int) -> dict | None:
+    """The recovery ticket the response opened, when the viewer may see that ticket (the
+    response's scope is the dashboards'; the ticket's is the ticket pages': a branch
+    supervisor may see a response whose recovery ticket went to another branch's team)."""
+    from kefu.surveys.models import RecoveryLink
+    from kefu.surveys.panel import _reason as reason_text  # the ticket panel's words
+    from kefu.tickets.access import tickets_for
+
+    link = RecoveryLink.objects.filter(
+        response_id=response_id, ticket__in=tickets_for(user)).select_related("ticket").first()
+    if link is None:
+        return None
+    return {"ticket": link.ticket_id, "subject": link.ticket.subject,
+            "status": link.ticket.get_status_display(), "reason": reason_text(link),
+            "created_at": link.created_at}
+
+
 @dashboard_page
 def response_view(request, response_id: int):
     found = drill.response(dashboard_scope(request.user), response_id)
-    return render(request, "analytics/dashboard_response.html", {"r": found})
+    return render(request, "analytics/dashboard_response.html",
+                  {"r": found, "recovery": _recovery(request.user, found["id"])})
 
 
 def _tickets_fetch(request):

@@ -195,3 +195,86 @@ def test_undeliverable_invitations_are_marked(company, shipped):
     invitation.refresh_from_db()
     assert counts == {"sent": 0, "undeliverable": 1, "reminded": 0}
     assert invitation.undeliverable and invitation.sent_at is None
+
+
+def _recovery_rows(response: Response) -> dict:
+    """The recovery ticket a response opened, its link, note and events, without ids."""
+    from kefu.surveys.models import RecoveryLink
+    from kefu.tickets.models import Ticket, TicketEvent
+
+    link = RecoveryLink.objects.get(response=response)
+    skip = {"id", "search_vector"}
+    ticket = Ticket.objects.get(pk=link.ticket_id)
+    fields = {f.attname: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields
+              if f.name not in skip}
+    note = ticket.messages.get()
+    events = [(e.kind, {k: v for k, v in e.data.items() if k not in ("response", "ticket", "surveyed_ticket")},
+               e.created_at)
+              for e in TicketEvent.objects.filter(ticket=ticket).order_by("pk")]
+    surveyed = [(e.kind, e.data["ticket"] == ticket.pk, e.created_at)
+                for e in TicketEvent.objects.filter(ticket_id=response.ticket_id,
+                                                    kind="survey_recovery_opened")]
+    return {"ticket": fields, "link": (link.reason, link.score, link.threshold,
+                                       link.dimension, link.created_at),
+            "note": (note.visibility, note.body.replace(f"#{response.pk} ", "#N "),
+                     note.created_at, note.author_id), "events": events,
+            "surveyed": surveyed}
+
+
+@pytest.mark.parametrize("code, answers, about_ticket", [
+    ("csat", {"rating": 1, "comment": "师傅迟到了两个小时。"}, True),
+    ("nps", {"score": 3}, False),
+    ("servqual", survey_answers.servqual(random.Random(4), wave=1, branch="bj-chaoyang"), False),
+])
+def test_a_low_bulk_answer_opens_the_recovery_ticket_the_service_opens(
+        company, shipped, make_ticket, code, answers, about_ticket):
+    from kefu.surveys.models import RecoveryLink
+
+    if code == "servqual":  # make sure this respondent's responsiveness gap is large
+        answers = {**answers, **{k: {"expectation": 7, "perception": 2}
+                                 for k in ("res1", "res2", "res3", "res4")}}
+    # given two invitations of alice's, the same slice (a CSAT about a ticket agent_east
+    # handled; an NPS or SERVQUAL wave), answered five minutes after they were sent
+    at = timezone.now() - timedelta(days=3)
+    surveyed = [make_ticket(company.agent_east, company.alice, team=company.east_team)
+                if about_ticket else None for _ in range(2)]
+    pair = [_invite(shipped[code], company.alice, at=at, ticket=t, branch_id=company.east.pk,
+                    team_id=company.east_team.pk, agent_id=company.agent_east.pk,
+                    tier_id=company.vip.pk, contact_channel="phone") for t in surveyed]
+    # when one is answered through the service, the other through the bulk path
+    moment = at + timedelta(minutes=5)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        one = response_submit(token=tokens.token_for(pair[0].token_salt), answers=answers)
+    kinds, codes = _lookups()
+    counts = survey_bulk.respond([Answered(pair[1], answers, moment)], kinds=kinds, codes=codes)
+    two = Response.objects.get(invitation=pair[1])
+    # then each opened one recovery ticket, and the rows are the same — dated when the
+    # customer answered, with the SLA due times counted from then
+    assert counts["recovery_tickets"] == 1 and RecoveryLink.objects.count() == 2
+    a, b = _recovery_rows(one), _recovery_rows(two)
+    a["ticket"]["subject"] = a["ticket"]["subject"].replace(f"#{surveyed[0].pk}" if about_ticket
+                                                            else "", "#T")
+    b["ticket"]["subject"] = b["ticket"]["subject"].replace(f"#{surveyed[1].pk}" if about_ticket
+                                                            else "", "#T")
+    assert a == b
+    assert b["ticket"]["created_at"] == moment and b["ticket"]["type"] == "complaint"
+    if about_ticket:  # owned by the surveyed ticket's agent; its timeline says so
+        assert (b["ticket"]["owner_id"], b["ticket"]["status"]) == (company.agent_east.pk, "open")
+        assert b["surveyed"] == [("survey_recovery_opened", True, moment)]
+    else:  # a wave: the customer's branch team, nobody's yet
+        assert (b["ticket"]["owner_id"], b["ticket"]["status"]) == (None, "new")
+
+
+def test_high_and_anonymous_bulk_answers_open_nothing(company, shipped):
+    at = timezone.now() - timedelta(days=2)
+    kinds, codes = _lookups()
+    fine = _invite(shipped["csat"], company.alice, at=at)
+    hidden = _invite(shipped["servqual"], company.bob, at=at)
+    awful = {**survey_answers.servqual(random.Random(5), wave=1),
+             **{k: {"expectation": 7, "perception": 1} for k in ("res1", "res2", "res3", "res4")}}
+    # when a satisfied customer and an anonymous, very unhappy one answer
+    counts = survey_bulk.respond([Answered(fine, {"rating": 5}, at + timedelta(hours=1)),
+                                  Answered(hidden, awful, at + timedelta(hours=2),
+                                           anonymous=True)], kinds=kinds, codes=codes)
+    # then no recovery ticket: one is content, the other left no way to reach them
+    assert counts["responses"] == 2 and counts["recovery_tickets"] == 0

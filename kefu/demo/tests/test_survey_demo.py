@@ -219,3 +219,74 @@ def test_the_rollups_equal_a_recompute_and_a_second_load_changes_nothing(demo):
     assert any("weakest dimension responsiveness" in line for line in demo["lines"])
     assert "surveys: the demo waves are there already (nothing changed)" in demo["again"]
     assert Wave.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_low_scores_in_the_demo_opened_their_recovery_tickets(demo):
+    from kefu.surveys.models import RecoveryLink
+    from kefu.tickets.models import TicketEvent
+
+    # given the demo's CSAT answers about resolved tickets
+    csat = Response.objects.filter(instrument__code="csat", anonymous=False)
+    ratings = dict(Answer.objects.filter(response__in=csat, question__code="rating")
+                   .values_list("response_id", "value"))
+    low = sorted(pk for pk, value in ratings.items() if value <= 2)
+    linked = dict(RecoveryLink.objects.values_list("response_id", "ticket_id"))
+    # then every low rating (1–2 of 5) opened one recovery ticket, and no other rating did
+    assert low and all(pk in linked for pk in low)
+    assert not [pk for pk, value in ratings.items() if value > 2 and pk in linked]
+    # a demo low CSAT's ticket: a complaint of the same customer, owned by the agent of the
+    # surveyed ticket in its team, opened when the customer answered, with its SLA due times
+    response = Response.objects.select_related("ticket").get(pk=low[0])
+    link = RecoveryLink.objects.select_related("ticket").get(response=response)
+    ticket = link.ticket
+    assert (link.reason, link.score) == ("low_csat", ratings[response.pk])
+    assert (ticket.type, ticket.customer_id, ticket.channel) == (
+        "complaint", response.customer_id, "api")
+    if response.agent_id and response.ticket.owner_id == response.agent_id:
+        assert (ticket.owner_id, ticket.team_id) == (response.agent_id, response.ticket.team_id)
+    assert ticket.created_at == response.submitted_at == link.created_at
+    assert f"#{response.pk} " in ticket.messages.get(visibility="internal").body
+    assert TicketEvent.objects.filter(ticket_id=response.ticket_id,
+                                      kind="survey_recovery_opened",
+                                      data__ticket=ticket.pk).exists()
+    # NPS detractors and large SERVQUAL gaps too (the demo company's policy: a gap of −2.5
+    # or worse, so a few in ten respondents, not every other one); all of it in the past
+    assert set(RecoveryLink.objects.values_list("reason", flat=True)) == {
+        "low_csat", "nps_detractor", "servqual_gap"}
+    gaps = RecoveryLink.objects.filter(reason="servqual_gap")
+    assert not gaps.filter(score__gt=-2.5).exists()
+    assert 0 < gaps.count() < 0.3 * Response.objects.filter(
+        instrument__code__in=["servqual", "servqual3"], anonymous=False).count()
+    assert not RecoveryLink.objects.filter(ticket__created_at__gt=demo["started"]).exists()
+    assert any(line.startswith("surveys: recovery tickets opened") for line in demo["lines"])
+
+
+@pytest.mark.django_db
+def test_old_recovery_tickets_were_followed_up_and_recent_ones_are_open(demo):
+    from kefu.surveys.models import RecoveryLink
+    from kefu.tickets.models import TicketEvent
+
+    now = demo["started"]
+    links = RecoveryLink.objects.select_related("ticket")
+    old = [link.ticket for link in links if link.ticket.created_at < now - timedelta(days=8)]
+    recent = [link.ticket for link in links if link.ticket.created_at > now - timedelta(days=6)]
+    assert old and recent
+    # a week and more ago: owned, answered in public, resolved (closed a week later), in order
+    for t in old:
+        assert t.status in ("resolved", "closed") and t.owner_id is not None
+        assert t.created_at < t.first_response_at < t.resolved_at <= now
+        assert t.messages.filter(visibility="public", author_id=t.owner_id).exists()
+        assert not t.messages.filter(created_at__gt=now).exists()
+        assert TicketEvent.objects.filter(ticket=t, kind="status", data__new="resolved").exists()
+    assert any(t.status == "closed" for t in old)
+    # their SLA worked out from that history: a first response and a resolution timed
+    from kefu.workflow.models import TicketSla
+
+    timed = TicketSla.objects.filter(ticket__in=old, policy__isnull=False,
+                                     first_response_minutes__isnull=False,
+                                     resolution_minutes__isnull=False)
+    assert timed.count() == len(old)
+    # this week's are the teams' open work, due from when the customer answered
+    assert {t.status for t in recent} <= {"new", "open"}
+    assert all(t.resolution_due and t.resolution_due > t.created_at for t in recent)

@@ -17,6 +17,8 @@ surveys or imported responses (they do not come through ``_submit``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -151,30 +153,53 @@ def _staff_note(trigger: recovery_rules.Trigger, response: Response) -> str:
     return "\n\n".join(lines)
 
 
-def recovery_open(response: Response, *, instrument,
-                  specs: list[rules.QuestionSpec], answers: list[rules.CleanAnswer]
-                  ) -> RecoveryLink | None:
-    """Call inside the response's transaction, after the response is saved. Opens the
-    recovery ticket when the policy says so; returns the link (None: no ticket)."""
-    kind = instrument.kind
+def trigger_for(response: Response, *, kind: str, specs: list[rules.QuestionSpec],
+                answers: list[rules.CleanAnswer], policy: RecoveryPolicy
+                ) -> recovery_rules.Trigger | None:
+    """Why this response calls for recovery under ``policy`` (None: it does not)."""
     if response.anonymous or response.customer_id is None or kind in rules.STAFF_KINDS:
         return None
-    policy = cached_policy()
     if not policy.active:
         return None
-    trigger = recovery_rules.recovery_trigger(kind, specs, answers, policy.thresholds())
-    if trigger is None:
-        return None
-    existing = RecoveryLink.objects.filter(response_id=response.pk).first()
-    if existing is not None:
-        return existing
+    return recovery_rules.recovery_trigger(kind, specs, answers, policy.thresholds())
+
+
+@dataclass
+class Opening:
+    """The rows of one recovery ticket before they are written (``recovery_open`` writes
+    them one by one, ``kefu.demo.survey_bulk`` for many responses at once)."""
+
+    ticket: Ticket
+    link: RecoveryLink
+    note: Message
+    data: dict  # the events' data
+
+    def events(self) -> list[TicketEvent]:
+        """The timeline rows, once the ticket has its id: ``created`` and ``survey_recovery``
+        on the new ticket, ``survey_recovery_opened`` on the surveyed one (if any)."""
+        t, at = self.ticket, self.ticket.created_at
+        rows = [TicketEvent(ticket=t, actor=None, kind="created", created_at=at,
+                            data={"status": t.status, "owner": t.owner_id, "channel": CHANNEL}),
+                TicketEvent(ticket=t, actor=None, kind="survey_recovery", created_at=at,
+                            data=self.data)]
+        surveyed = self.link.response.ticket_id
+        if surveyed:
+            rows.append(TicketEvent(ticket_id=surveyed, actor=None,
+                                    kind="survey_recovery_opened", created_at=at,
+                                    data={**self.data, "ticket": t.pk}))
+        return rows
+
+
+def opening(response: Response, trigger: recovery_rules.Trigger, *, instrument,
+            specs: list[rules.QuestionSpec], answers: list[rules.CleanAnswer],
+            policy: RecoveryPolicy, customer, owner: User | None, team: Team,
+            now) -> Opening:
+    """The recovery ticket, its link, internal note and events' data for one response
+    (nothing saved): a complaint of ``customer`` at the policy's priority, with its SLA due
+    times from ``now``, in ``team``, owned by ``owner`` (open) or by nobody yet (new)."""
     by_id = {s.id: s for s in specs}
     comments = [a.text.strip() for a in answers
                 if a.text and a.text.strip() and by_id[a.question_id].kind == rules.QuestionKind.TEXT]
-    owner = _owner(response)
-    team = _team(response, owner)
-    customer = response.customer
-    now = timezone.now()
     with translation.override(response.language or None):
         subject = _subject(trigger, response, instrument.label)[:300]
         description = _description(response, comments)
@@ -189,26 +214,41 @@ def recovery_open(response: Response, *, instrument,
     data = {"response": response.pk, "instrument": instrument.code, "reason": trigger.reason,
             "score": trigger.score, "threshold": trigger.threshold,
             "dimension": trigger.dimension, "surveyed_ticket": response.ticket_id}
+    link = RecoveryLink(response=response, ticket=ticket, reason=trigger.reason,
+                        score=trigger.score, threshold=trigger.threshold,
+                        dimension=trigger.dimension, created_at=now)
+    message = Message(ticket=ticket, visibility=Message.Visibility.INTERNAL, body=note,
+                      author=None, channel=CHANNEL)
+    return Opening(ticket=ticket, link=link, note=message, data=data)
+
+
+def recovery_open(response: Response, *, instrument,
+                  specs: list[rules.QuestionSpec], answers: list[rules.CleanAnswer]
+                  ) -> RecoveryLink | None:
+    """Call inside the response's transaction, after the response is saved. Opens the
+    recovery ticket when the policy says so; returns the link (None: no ticket)."""
+    policy = cached_policy()
+    trigger = trigger_for(response, kind=instrument.kind, specs=specs, answers=answers,
+                          policy=policy)
+    if trigger is None:
+        return None
+    existing = RecoveryLink.objects.filter(response_id=response.pk).first()
+    if existing is not None:
+        return existing
+    owner = _owner(response)
+    opened = opening(response, trigger, instrument=instrument, specs=specs, answers=answers,
+                     policy=policy, customer=response.customer, owner=owner,
+                     team=_team(response, owner), now=timezone.now())
+    ticket, link = opened.ticket, opened.link
     try:
         with transaction.atomic():
             ticket.save(force_insert=True)
-            link = RecoveryLink.objects.create(
-                response=response, ticket=ticket, reason=trigger.reason, score=trigger.score,
-                threshold=trigger.threshold, dimension=trigger.dimension, created_at=now)
+            link.ticket = ticket
+            link.save(force_insert=True)
     except IntegrityError:  # another transaction linked this response first
         return RecoveryLink.objects.filter(response_id=response.pk).first()
-    Message.objects.create(ticket=ticket, visibility=Message.Visibility.INTERNAL, body=note,
-                           author=None, channel=CHANNEL)
-    TicketEvent.objects.bulk_create([
-        TicketEvent(ticket=ticket, actor=None, kind="created", created_at=now,
-                    data={"status": ticket.status, "owner": owner.pk if owner else None,
-                          "channel": CHANNEL}),
-        TicketEvent(ticket=ticket, actor=None, kind="survey_recovery", created_at=now,
-                    data=data),
-    ])
-    if response.ticket_id:
-        TicketEvent.objects.create(ticket_id=response.ticket_id, actor=None,
-                                   kind="survey_recovery_opened", created_at=now,
-                                   data={**data, "ticket": ticket.pk})
+    opened.note.ticket = ticket
+    opened.note.save(force_insert=True)
+    TicketEvent.objects.bulk_create(opened.events())
     fire("ticket_created", ticket)
     return link

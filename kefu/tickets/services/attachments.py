@@ -55,12 +55,10 @@ def sniff_content_type(head: bytes, declared: str) -> str | None:
     return None
 
 
-@transaction.atomic
-def attachment_add(*, ticket: Ticket, actor: User, upload, internal: bool = False,
-                   message: Message | None = None) -> Attachment:
-    require_writer(actor)
-    if actor.role == Role.CUSTOMER and internal:
-        raise PermissionDenied()
+def checked_upload(upload) -> tuple[str, str, int]:
+    """An uploaded file's safe name, real content type (sniffed from its bytes) and size —
+    or an ApplicationError: too large (``KEFU_MAX_ATTACHMENT_BYTES``, 413), empty, or of a
+    type not accepted (415). Leaves the upload at its start."""
     size = upload.size or 0
     if size > settings.MAX_ATTACHMENT_BYTES:
         raise ApplicationError("attachment_too_large",
@@ -79,6 +77,16 @@ def attachment_add(*, ticket: Ticket, actor: User, upload, internal: bool = Fals
         raise ApplicationError("attachment_type", _("This type of file is not accepted."),
                                details={"declared": declared, "allowed": sorted(ALLOWED_CONTENT_TYPES)},
                                status=415)
+    return name, real, size
+
+
+@transaction.atomic
+def attachment_add(*, ticket: Ticket, actor: User, upload, internal: bool = False,
+                   message: Message | None = None) -> Attachment:
+    require_writer(actor)
+    if actor.role == Role.CUSTOMER and internal:
+        raise PermissionDenied()
+    name, real, size = checked_upload(upload)
     _lock(ticket)
     _require_open_for_change(ticket)
     digest = hashlib.sha256()

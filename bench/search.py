@@ -1,0 +1,257 @@
+"""``python -m bench.search [--tickets N] [--articles N]``: search latency over a large
+database — p50/p95 of keyword search over tickets (as an agent, scoped, and as an
+administrator), and of keyword and combined (keyword + sentence encoder) search over articles;
+also how fast the index keeps up with new tickets.
+
+The database is DATABASE_URL, else a SQLite file under ./var/bench-search-scale
+(BENCH_DATA_DIR). It is built once and grown on later runs: ``kefu migrate`` and ``kefu demo``
+(the company, 3,000 tickets and the 300 demo articles), then ``kefu.demo.build.grow_tickets``
+(bulk inserts: COPY on PostgreSQL) up to ``--tickets``, then generated articles published
+through the article services (indexed in their transaction, as in production) up to
+``--articles`` and embedded, then the tickets indexed by the production indexer
+(``search.index.index_changed``, the periodic job's body) until it has caught up. Ticket
+embeddings (used only by "similar past tickets") are measured on a sample and not computed
+for every grown ticket. Prints a table; writes bench/results/search-<db>-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from bench.prepare import PROJECT_DIR, db_label, kefu, setup_django
+from bench.report import RESULTS_DIR
+
+DEFAULT_DATA_DIR = PROJECT_DIR / "var" / "bench-search-scale"
+TARGETS_MS = {"keyword": 50, "combined": 150}
+TICKET_QUERIES = ["退款", "配送", "发票", "冰箱", "投诉", "漏水", "会员", "送错", "坏了", "安装",
+                  "退款 配送", "冰箱 安装", "没有收到", "质量问题", "优惠券", "积分",
+                  "refund", "delivery", "FH100", "配送时问"]
+SEARCH_SUFFIXES = [("华东", "East China"), ("华南", "South China"), ("华北", "North China"),
+                   ("西南", "South-west"), ("企业客户", "business customers"),
+                   ("大促期间", "during big sales"), ("新用户", "new customers"),
+                   ("会员", "members"), ("小程序", "the mini-program"), ("App", "the app")]
+
+
+def bench_env() -> dict[str, str]:
+    data_dir = Path(os.environ.get("BENCH_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'kefu-bench-search.sqlite3'}"
+    return {"DATABASE_URL": url, "KEFU_DATA_DIR": str(data_dir),
+            "DJANGO_SETTINGS_MODULE": "kefu.settings",
+            "KEFU_HUEY_FILE": "huey-bench-search.sqlite3", "KNOWLEDGE_SEMANTIC": "1"}
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.split("\n\n")[0])
+    p.add_argument("--tickets", type=int, default=1_000_000, help="tickets (default 1,000,000)")
+    p.add_argument("--articles", type=int, default=10_000,
+                   help="published articles (default 10,000)")
+    p.add_argument("--runs", type=int, default=3, help="rounds over the queries (default 3)")
+    p.add_argument("--seed", type=int, default=20261207)
+    return p.parse_args(argv)
+
+
+# --- building ---------------------------------------------------------------------------------
+
+def grow_articles(target: int, rng: random.Random) -> int:
+    """Publish generated articles (variants of the demo ones, in both languages, linked as
+    translations) through the services until ``target`` are published; then embed them."""
+    from django.db import transaction
+
+    from kefu.accounts.models import User
+    from kefu.knowledge import services
+    from kefu.knowledge.demo_articles import demo_articles, embed_missing
+    from kefu.knowledge.models import Article, KnowledgeCategory
+
+    have = Article.objects.filter(status="published").count()
+    if have >= target:
+        return 0
+    actor = User.objects.filter(role="admin").order_by("pk").first()
+    categories = {c.slug: c for c in KnowledgeCategory.objects.all()}
+    specs = [s for s in demo_articles() if s["audience"] == "public"]
+    made = 0
+    n = have
+    while n < target:
+        with transaction.atomic():
+            for _i in range(min(100, (target - n + 1) // 2)):
+                spec = rng.choice(specs)
+                zh_tag, en_tag = rng.choice(SEARCH_SUFFIXES)
+                serial = have + made
+                zh = services.article_create(
+                    actor=actor, language="zh-hans", title=f"{spec['zh']['t']}（{zh_tag}·{serial}）",
+                    body=f"{spec['zh']['b']}\n\n适用于{zh_tag}。", summary=spec["zh"]["s"],
+                    keywords=spec["zh"]["k"], category=categories.get(spec["cat"]))
+                services.article_publish(actor=actor, article=zh)
+                en = services.article_create(
+                    actor=actor, language="en", title=f"{spec['en']['t']} ({en_tag} {serial})",
+                    body=f"{spec['en']['b']}\n\nFor {en_tag}.", summary=spec["en"]["s"],
+                    keywords=spec["en"]["k"], category=categories.get(spec["cat"]),
+                    translation_of=zh)
+                services.article_publish(actor=actor, article=en)
+                made += 2
+        n = have + made
+        print(f"\r  articles: {n}/{target}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    embed_missing()
+    return made
+
+
+def index_tickets_until_caught_up(settings) -> dict:
+    """The production indexer (the periodic job's body), without ticket embeddings, until it
+    has nothing left; returns tickets indexed and the rate."""
+    from kefu.knowledge.search import index
+
+    settings.KNOWLEDGE_SEMANTIC = 0
+    try:
+        done, started = 0, time.perf_counter()
+        while True:
+            counts = index.index_changed(batch=index.BATCH, max_batches=40)
+            done += counts.get("ticket", 0)
+            print(f"\r  indexed tickets: {done}", end="", file=sys.stderr, flush=True)
+            if counts.get("ticket", 0) == 0:
+                break
+        seconds = time.perf_counter() - started
+    finally:
+        del settings.KNOWLEDGE_SEMANTIC
+    print(file=sys.stderr)
+    return {"tickets": done, "seconds": round(seconds, 1),
+            "per_second": round(done / seconds) if done else None}
+
+
+def embedding_cost(sample: int = 200) -> float:
+    """Milliseconds per ticket for the production indexer with embeddings (a sample)."""
+    from kefu.knowledge.search import index
+    from kefu.tickets.models import Ticket
+
+    ids = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:sample])
+    started = time.perf_counter()
+    index.index_tickets(ids)
+    return round((time.perf_counter() - started) * 1000 / max(1, len(ids)), 1)
+
+
+def new_ticket_delay() -> float:
+    """Seconds from a ticket's creation to its first search hit with one indexer run (what
+    the job does every KNOWLEDGE_INDEX_EVERY_SECONDS)."""
+    from kefu.knowledge.search import index, search
+    from kefu.tickets.models import Ticket
+
+    template = Ticket.objects.exclude(status="new").order_by("-pk").first()
+    from django.utils import timezone
+
+    now = timezone.now()
+    word = f"zqxbench{int(time.time())}"
+    fresh = Ticket.objects.create(
+        subject=f"基准测试新工单 {word}", description="索引延迟测量", customer_id=template.customer_id,
+        type="inquiry", priority="normal", status="new", channel="phone",
+        team_id=template.team_id, branch_id=template.branch_id, created_at=now, updated_at=now)
+    started = time.perf_counter()
+    index.index_changed()
+    admin = _user("admin")
+    assert [r.id for r in search(q=word, kind="ticket", user=admin).items] == [fresh.pk]
+    return round(time.perf_counter() - started, 3)
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+def _user(role):
+    from kefu.accounts.models import User
+
+    return User.objects.filter(role=role, is_active=True).order_by("pk").first()
+
+
+def measure(fn, queries, runs) -> dict:
+    fn(queries[0])  # warm-up: jieba, the encoder, the article matrix, the page cache
+    wall, cpu = [], []
+    for _r in range(runs):
+        for q in queries:
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn(q)
+            wall.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+    wall.sort()
+    return {"n": len(wall), "p50_ms": round(statistics.median(wall), 1),
+            "p95_ms": round(wall[int(0.95 * (len(wall) - 1))], 1),
+            "cpu_p50_ms": round(statistics.median(cpu), 1)}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    env = bench_env()
+    rng = random.Random(args.seed)
+    kefu("migrate", env=env)
+    setup_django(env)
+    from django.conf import settings
+
+    from kefu.demo.build import _analyse, grow_tickets
+    from kefu.knowledge import evaluation, semantic
+    from kefu.knowledge.models import Article
+    from kefu.knowledge.search import search
+    from kefu.tickets.models import Ticket
+
+    if not Ticket.objects.exists():
+        kefu("demo", env=env)
+    build = {}
+    t0 = time.perf_counter()
+    build["tickets_added"] = grow_tickets(args.tickets, rng) if args.tickets > Ticket.objects.count() else 0
+    build["tickets_seconds"] = round(time.perf_counter() - t0, 1)
+    t0 = time.perf_counter()
+    build["articles_added"] = grow_articles(args.articles, rng)
+    build["articles_seconds"] = round(time.perf_counter() - t0, 1)
+    build["indexing"] = index_tickets_until_caught_up(settings)
+    _analyse("knowledge_searchdocument")  # what autovacuum does after a bulk change
+    build["embedding_ms_per_ticket"] = embedding_cost()
+    build["new_ticket_searchable_after_s"] = new_ticket_delay()
+    tickets = Ticket.objects.count()
+    articles = Article.objects.filter(status="published").count()
+
+    agent, admin = _user("agent"), _user("admin")
+    article_queries = [q.text for q in evaluation.load()]
+
+    def combined(q):
+        semantic.embed_query.cache_clear()  # every query embedded afresh: the honest figure
+        search(q=q, kind="article", ranking="combined")
+
+    figures = {
+        "ticket keyword (agent, scoped)": (measure(lambda q: search(q=q, kind="ticket", user=agent, limit=25),
+                                                   TICKET_QUERIES, args.runs), "keyword"),
+        "ticket keyword (administrator)": (measure(lambda q: search(q=q, kind="ticket", user=admin, limit=25),
+                                                   TICKET_QUERIES, args.runs), "keyword"),
+        "article keyword": (measure(lambda q: search(q=q, kind="article", ranking="keyword"),
+                                    article_queries, args.runs), "keyword"),
+        "article combined": (measure(combined, article_queries, args.runs), "combined"),
+    }
+    load = os.getloadavg()
+    label = db_label(env["DATABASE_URL"])
+    print(f"\nsearch on {label}: {tickets:,} tickets, {articles:,} articles "
+          f"(load average {load[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(f"{'':<34}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}  target p95")
+    for name, (fig, kind) in figures.items():
+        verdict = "ok" if fig["p95_ms"] <= TARGETS_MS[kind] else "MISSED"
+        print(f"{name:<34}{fig['n']:>6}{fig['p50_ms']:>9}{fig['p95_ms']:>9}{fig['cpu_p50_ms']:>9}"
+              f"  ≤ {TARGETS_MS[kind]} {verdict}")
+    ix = build["indexing"]
+    print(f"indexing: {ix['tickets']:,} tickets in {ix['seconds']} s ({ix['per_second']}/s, "
+          f"without embeddings); embeddings {build['embedding_ms_per_ticket']} ms per ticket; "
+          f"a new ticket is searchable after one indexer run: {build['new_ticket_searchable_after_s']} s")
+    RESULTS_DIR.mkdir(exist_ok=True)
+    out = RESULTS_DIR / f"search-{label}-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps({
+        "database": label, "tickets": tickets, "articles": articles, "build": build,
+        "figures": {k: v[0] for k, v in figures.items()}, "targets_ms": TARGETS_MS,
+        "load_average": load, "cpus": os.cpu_count(), "python": platform.python_version()},
+        indent=2, ensure_ascii=False))
+    print(f"written: {out.relative_to(PROJECT_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -154,18 +154,14 @@ def cmd_token(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from kefu.customers.importer import ImportFailed, import_customers_csv
+    from kefu.core.importing import ImportFailed, report_import_failure
+    from kefu.customers.importer import import_customers_csv
 
     try:
         result = import_customers_csv(args.file, encoding=args.encoding,
                                       progress=not args.no_progress)
     except ImportFailed as exc:
-        for err in exc.errors[:50]:
-            print(f"error: {err}", file=sys.stderr)
-        if len(exc.errors) > 50:
-            print(f"… and {len(exc.errors) - 50} more errors", file=sys.stderr)
-        print("nothing was imported", file=sys.stderr)
-        return 1
+        return report_import_failure(exc)
     print(f"imported {result.created} new and updated {result.updated} customers")
     return 0
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from kefu.accounts.models import Branch
+from kefu.core.importing import ImportFailed
 
 from .models import Customer, CustomerEvent, Tag, Tier
 from .services import clean_customer_fields, default_tier
@@ -19,12 +20,6 @@ COLUMNS = ["name", "name_en", "email", "phone", "wechat_id", "address", "languag
 TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 MAX_ROWS = 1_000_000
-
-
-class ImportFailed(Exception):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors[:3]))
-        self.errors = errors
 
 
 @dataclass

@@ -50,19 +50,16 @@ def _day(value: str | None) -> date | None:
 def cmd_import_purchases(args) -> int:
     from django.utils import translation
 
-    from .importer import ImportFailed, import_purchases
+    from kefu.core.importing import ImportFailed, report_import_failure
+
+    from .importer import import_purchases
 
     try:
         with translation.override(args.language):
             result = import_purchases(args.file, encoding=args.encoding, fmt=args.format,
                                       progress=not args.no_progress)
     except ImportFailed as exc:
-        for err in exc.errors[:50]:
-            print(f"error: {err}", file=sys.stderr)
-        if len(exc.errors) > 50:
-            print(f"… and {len(exc.errors) - 50} more errors", file=sys.stderr)
-        print("nothing was imported", file=sys.stderr)
-        return 1
+        return report_import_failure(exc)
     print(f"imported {result.purchases} purchases of {result.customers} customers")
     return 0
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ApplicationError
+from kefu.core.importing import ImportFailed
 from kefu.customers.models import Customer, CustomerEvent
 
 from .models import Product, Purchase
@@ -26,12 +27,6 @@ KNOWN = {"customer", "customer_ref", "product", "date", "quantity", "amount"}
 MAX_ROWS = 2_000_000
 MAX_ERRORS = 200
 BATCH = 5000
-
-
-class ImportFailed(Exception):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors[:3]))
-        self.errors = errors
 
 
 @dataclass

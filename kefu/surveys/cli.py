@@ -44,19 +44,16 @@ def add_parser(subparsers) -> None:
 def cmd_import(args) -> int:
     from django.utils import translation
 
-    from .importer import ImportFailed, import_responses
+    from kefu.core.importing import ImportFailed, report_import_failure
+
+    from .importer import import_responses
 
     try:
         with translation.override(args.language):
             result = import_responses(args.file, encoding=args.encoding, fmt=args.format,
                                       progress=not args.no_progress)
     except ImportFailed as exc:
-        for err in exc.errors[:50]:
-            print(f"error: {err}", file=sys.stderr)
-        if len(exc.errors) > 50:
-            print(f"… and {len(exc.errors) - 50} more errors", file=sys.stderr)
-        print("nothing was imported", file=sys.stderr)
-        return 1
+        return report_import_failure(exc)
     print(f"imported {result.responses} responses ({result.answers} answers)")
     return 0
 

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kefu.accounts.models import Branch, Team, User
+from kefu.core.importing import ImportFailed
 from kefu.customers.models import Customer, Tier
 from kefu.tickets.models import CHANNEL_CHOICES, Ticket
 
@@ -44,12 +45,6 @@ NO = {"0", "false", "no", "n", "否", "f", ""}
 MAX_ROWS = 2_000_000
 MAX_ERRORS = 200
 CHANNELS = {code for code, _label in CHANNEL_CHOICES}
-
-
-class ImportFailed(Exception):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors[:3]))
-        self.errors = errors
 
 
 @dataclass

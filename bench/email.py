@@ -5,8 +5,8 @@ It writes N varied messages (default 10,000) into a temporary directory — Chin
 English, UTF-8 / GBK / GB18030 / Big5 / ISO-2022-JP bodies and encoded-word subjects,
 replies that thread to earlier messages, HTML-only mail, attachments, auto-replies,
 bounces and exact duplicates — then feeds every file to
-``kefu.conversations.email.ingest.ingest_raw`` (store, parse, thread, file as a ticket or
-a reply) and prints messages/s and what became of them.
+``kefu.conversations.email.ingest.ingest_batch`` in batches of 25, as ``kefu mail ingest``
+does (store, parse, thread, file as a ticket or a reply) and prints messages/s and what became of them.
 
 The database is DATABASE_URL, else a fresh SQLite file under ./var/bench-email
 (BENCH_DATA_DIR), kept apart from ./var so `make run` data is never touched. Message-IDs
@@ -274,15 +274,19 @@ def _backend_cpu() -> tuple[int | None, float]:
 def _ingest_files(paths: list[Path], mailbox_id: int) -> Counter:
     """Ingest ``paths`` in order; the Counter also carries "cpu_app" and "cpu_db": CPU
     seconds of this process and of its database backend while doing it."""
-    from kefu.conversations.email.ingest import ingest_raw
+    from kefu.conversations.cli import FILES_PER_BATCH
+    from kefu.conversations.email.ingest import Incoming, ingest_batch
     from kefu.conversations.models import Mailbox
 
     mailbox = Mailbox.objects.get(pk=mailbox_id)
     statuses: Counter[str] = Counter()
     backend, db_before = _backend_cpu()
     app_before = time.process_time()
-    for path in paths:
-        statuses[ingest_raw(path.read_bytes(), source="file", mailbox=mailbox).status] += 1
+    for start in range(0, len(paths), FILES_PER_BATCH):  # as `kefu mail ingest` reads them
+        batch = [Incoming(path.read_bytes(), source="file", mailbox=mailbox)
+                 for path in paths[start:start + FILES_PER_BATCH]]
+        for result in ingest_batch(batch):
+            statuses[result.status] += 1
     statuses["cpu_app"] += time.process_time() - app_before  # type: ignore[assignment]
     if backend is not None:
         statuses["cpu_db"] += cpu.seconds([backend]) - db_before  # type: ignore[assignment]

@@ -52,35 +52,62 @@ def iter_messages(paths: list[str]):
 
 
 def cmd_ingest(args) -> int:
-    from .email.ingest import ingest_raw
-
     out = sys.stdout
     try:
-        _ingest_all(args.paths, ingest_raw, out)
+        _ingest_all(args.paths, out)
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, out.fileno())
     return 0
 
 
-def _ingest_all(paths: list[str], ingest_raw, out) -> None:
+#: Files read and filed together (``ingest_batch``: one write transaction for their raw
+#: bytes, one for their filing, on SQLite).
+FILES_PER_BATCH = 25
+
+
+def _ingest_all(paths: list[str], out) -> None:
+    batch: list[tuple[Path, bytes]] = []
     for path in iter_messages(paths):
-        line = {"file": str(path)}
         try:
-            raw = path.read_bytes()
+            batch.append((path, path.read_bytes()))
         except OSError as exc:
-            line.update(status="error", ticket=None, reason=f"cannot read: {exc.strerror or exc}")
-        else:
+            _ingest_files(batch, out)  # the lines keep the order of the files
+            batch = []
+            _write(out, path, status="error", ticket=None,
+                   reason=f"cannot read: {exc.strerror or exc}")
+            continue
+        if len(batch) >= FILES_PER_BATCH:
+            _ingest_files(batch, out)
+            batch = []
+    _ingest_files(batch, out)
+
+
+def _ingest_files(batch: list[tuple[Path, bytes]], out) -> None:
+    from .email.ingest import Incoming, ingest_batch, ingest_raw
+
+    if not batch:
+        return
+    try:
+        results = ingest_batch([Incoming(raw, source="file") for _path, raw in batch])
+    except Exception:  # the database refused a raw message: file them one by one to say which
+        for path, raw in batch:
             try:
                 result = ingest_raw(raw, source="file")
-            except Exception as exc:  # the database refused the raw message
-                line.update(status="error", ticket=None,
-                            reason=f"not stored: {type(exc).__name__}: {exc}")
+            except Exception as exc:
+                _write(out, path, status="error", ticket=None,
+                       reason=f"not stored: {type(exc).__name__}: {exc}")
             else:
-                line.update(status=result.status, ticket=result.ticket_id,
-                            reason=result.reason)
-        out.write(json.dumps(line, ensure_ascii=False) + "\n")
-        out.flush()
+                _write(out, path, status=result.status, ticket=result.ticket_id,
+                       reason=result.reason)
+        return
+    for (path, _raw), result in zip(batch, results, strict=True):
+        _write(out, path, status=result.status, ticket=result.ticket_id, reason=result.reason)
+
+
+def _write(out, path: Path, **line) -> None:
+    out.write(json.dumps({"file": str(path), **line}, ensure_ascii=False) + "\n")
+    out.flush()
 
 
 def cmd_listen(args) -> int:

@@ -3,7 +3,7 @@ beside it), the sanitised HTML, and the same through the ticket services and the
 
 import pytest
 
-from kefu.conversations.email import ingest as ingest_module
+from kefu.conversations.email import filing
 from kefu.conversations.email.ingest import ingest_raw
 from kefu.conversations.models import InboundEmail
 from kefu.core.errors import ApplicationError
@@ -103,7 +103,7 @@ def test_a_reply_that_is_only_a_quote_is_kept_whole(company, make_ticket):
 
 
 def test_html_too_large_to_show_is_left_out_with_a_note(company, make_ticket, monkeypatch):
-    monkeypatch.setattr(ingest_module, "MAX_HTML_CHARS", 20)
+    monkeypatch.setattr(filing, "MAX_HTML_CHARS", 20)
     ticket = make_ticket(company.agent_east, company.alice, subject="订单查询")
     result = ingest_raw(mail("alice@example.com", f"Re: [#{ticket.pk}]", REPLY_TEXT, REPLY_HTML,
                              message_id="<big@x>"), source="imap")

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from kefu.conversations import cli
+from kefu.conversations.email import filing
 from kefu.conversations.email import ingest as ingest_module
 from kefu.conversations.email.ingest import ingest_raw, process_received, reprocess
 from kefu.conversations.models import InboundEmail, Mailbox, ThreadRef
@@ -321,7 +322,7 @@ def test_a_crash_while_filing_quarantines_never_raises_and_rolls_back(company, m
         Customer.objects.create(name="half-done", tier=company.regular)
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ingest_module, "ticket_create_from_channel", boom)
+    monkeypatch.setattr(filing, "ticket_create_from_channel", boom)
     raw = mail("new.person@example.cn", "会崩溃")
     result = ingest_raw(raw, source="imap")
     assert result.status == "quarantined" and "RuntimeError: boom" in result.reason
@@ -450,7 +451,7 @@ def test_one_message_arriving_two_ways_at_once_is_filed_once(company):
 # --- the admin screens ---------------------------------------------------------------------
 
 def test_admins_see_quarantined_mail_download_it_and_reprocess_it(company, client, monkeypatch):
-    monkeypatch.setattr(ingest_module, "ticket_create_from_channel",
+    monkeypatch.setattr(filing, "ticket_create_from_channel",
                         lambda **kw: (_ for _ in ()).throw(RuntimeError("boom")))
     raw = mail("new.person@example.cn", "会崩溃")
     result = ingest_raw(raw, source="imap")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.models import BilingualName
@@ -63,6 +64,8 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("User")
         verbose_name_plural = _("Users")
+        # the portal finds a customer's login by address, ignoring case
+        indexes = [models.Index(Upper("username"), name="user_username_upper")]
 
 
     @property

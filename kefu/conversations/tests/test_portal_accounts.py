@@ -376,3 +376,21 @@ def test_housekeeping_removes_stale_sign_ups_and_old_links(company, sent_links):
     assert result["users"] >= 1 and result["links"] == 2
     assert not User.objects.filter(username="old@example.com").exists()
     assert User.objects.filter(pk=company.customer_user.pk).exists()
+
+
+def test_addresses_match_ignoring_case_through_the_case_insensitive_indexes(company):
+    # given a customer, an e-mail contact point and a login written in mixed case
+    customer = Customer.objects.create(name="Zoë", email="Zoe.Li@Example.COM",
+                                       tier=company.regular)
+    customer.contacts.create(kind="email", value="ZL@Work.Example")
+    User.objects.create_user(username="José@Example.com", role="customer")
+
+    # then each is found by its address in any case (non-ASCII letters as the database
+    # compares them on both sides)
+    assert services.customer_for_email("zoe.li@example.com") == customer
+    assert services.customer_for_email("zl@work.example") == customer
+    assert services.same_text(User.objects, "username", "JOSé@EXAMPLE.COM").exists()
+    assert services.customer_for_email("other@example.com") is None
+    # and the query is the expression the index holds: UPPER(column) = UPPER(value)
+    sql = str(services.same_text(Customer.objects, "email", "x@y.z").query)
+    assert 'UPPER("customers_customer"."email") = (UPPER(' in sql

@@ -274,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kefu.proactive.cli import add_parser as add_proactive_parser
 
     add_proactive_parser(sub)
+    from kefu.core.cli_secrets import add_parser as add_secrets_parser
+
+    add_secrets_parser(sub)
     return parser
 
 

@@ -44,6 +44,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+#: Keys that encrypt stored credentials (kefu/core/secrets.py): the first seals, all open.
+SECRETS_KEYS = [k for k in (env("KEFU_SECRETS_KEYS", "") or "").split(",") if k.strip()]
 DEBUG = env_bool("KEFU_DEBUG", False)
 ALLOWED_HOSTS = (env("ALLOWED_HOSTS", "*") or "*").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in (env("CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]

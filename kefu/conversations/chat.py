@@ -103,6 +103,10 @@ def verify_signature(channel: Channel, *, signature: str | None, timestamp: str 
     if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
         raise _unauthorized("timestamp_stale",
                             _("The request is too old or the adapter's clock is wrong."))
+    if not channel.secret:  # stored encrypted and unreadable with today's keys
+        raise ApplicationError("channel_secret_unreadable", _(
+            "The channel's signing secret cannot be read; an administrator must enter it "
+            "again."), status=503)
     expected = sign(channel.secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().encode("utf-8", "replace")):
         raise _unauthorized("signature_invalid", _("The signature does not match."))

@@ -28,6 +28,8 @@ from collections import Counter
 from django.db import transaction
 from django.utils import timezone
 
+from kefu.core.secrets import is_unreadable
+
 from .models import InboundEmail, Mailbox
 
 log = logging.getLogger("kefu.email")
@@ -155,6 +157,12 @@ def _refresh(mailbox: Mailbox, *, when_due: bool) -> bool:
 
 
 def login(conn: imaplib.IMAP4, mailbox: Mailbox) -> None:
+    unreadable = [name for name in ("imap_password", "oauth2_access_token",
+                                    "oauth2_client_secret", "oauth2_refresh_token")
+                  if is_unreadable(getattr(mailbox, name))]
+    if unreadable:
+        raise ImapError(f"the stored {', '.join(unreadable)} cannot be decrypted (were "
+                        f"KEFU_SECRETS_KEYS or SECRET_KEY changed?): enter it again")
     if mailbox.oauth2_access_token:
         expires = mailbox.oauth2_expires_at
         if expires is not None and expires <= timezone.now():

@@ -11,11 +11,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kefu.accounts.models import Team
+from kefu.core.secrets import SecretField
 from kefu.tickets.models import Message, Ticket
 
 
 class Mailbox(models.Model):
-    """A support address kefu reads (IMAP) and writes from (SMTP)."""
+    """A support address kefu reads (IMAP) and writes from (SMTP). Its password and OAuth2
+    tokens are stored encrypted (kefu/core/secrets.py)."""
 
     class Security(models.TextChoices):
         SSL = "ssl", _("SSL/TLS")
@@ -32,13 +34,13 @@ class Mailbox(models.Model):
     imap_security = models.CharField(verbose_name=_("IMAP security"), max_length=10,
                                      choices=Security.choices, default=Security.SSL)
     imap_user = models.CharField(verbose_name=_("IMAP user"), max_length=255, blank=True)
-    imap_password = models.CharField(verbose_name=_("IMAP password"), max_length=255, blank=True)
+    imap_password = SecretField(verbose_name=_("IMAP password"), blank=True)
     imap_folder = models.CharField(verbose_name=_("IMAP folder"), max_length=255, default="INBOX")
     #: Where processed messages go; blank: they stay and are flagged \\Seen + $KefuProcessed.
     imap_done_folder = models.CharField(verbose_name=_("Move processed mail to"), max_length=255,
                                         blank=True)
     #: For providers that need OAuth2 (XOAUTH2): the access token and its expiry.
-    oauth2_access_token = models.TextField(verbose_name=_("OAuth2 access token"), blank=True)
+    oauth2_access_token = SecretField(verbose_name=_("OAuth2 access token"), blank=True)
     oauth2_expires_at = models.DateTimeField(verbose_name=_("OAuth2 token expires"), null=True,
                                              blank=True)
     #: What refreshing the access token needs (RFC 6749 §6): the provider's token endpoint,
@@ -47,9 +49,8 @@ class Mailbox(models.Model):
                                         blank=True)
     oauth2_client_id = models.CharField(verbose_name=_("OAuth2 client ID"), max_length=255,
                                         blank=True)
-    oauth2_client_secret = models.CharField(verbose_name=_("OAuth2 client secret"),
-                                            max_length=500, blank=True)
-    oauth2_refresh_token = models.TextField(verbose_name=_("OAuth2 refresh token"), blank=True)
+    oauth2_client_secret = SecretField(verbose_name=_("OAuth2 client secret"), blank=True)
+    oauth2_refresh_token = SecretField(verbose_name=_("OAuth2 refresh token"), blank=True)
     oauth2_scope = models.CharField(verbose_name=_("OAuth2 scope"), max_length=500, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
@@ -203,7 +204,7 @@ class Channel(models.Model):
     code = models.SlugField(verbose_name=_("Code"), max_length=40, unique=True)
     name = models.CharField(verbose_name=_("Name"), max_length=120)
     kind = models.CharField(verbose_name=_("Kind"), max_length=10, choices=Kind.choices)
-    secret = models.CharField(verbose_name=_("Signing secret"), max_length=200)
+    secret = SecretField(verbose_name=_("Signing secret"))
     outbound_url = models.URLField(verbose_name=_("Outbound webhook"), max_length=500, blank=True)
     team = models.ForeignKey(Team, verbose_name=_("Team"), null=True, blank=True,
                              on_delete=models.SET_NULL)

@@ -20,6 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from .models import Mailbox
@@ -173,8 +174,13 @@ def refresh_access_token(mailbox: Mailbox) -> Mailbox:
               "oauth2_expires_at": tokens.expires_at}
     if tokens.refresh_token and tokens.refresh_token != used:
         fields["oauth2_refresh_token"] = tokens.refresh_token
-    # only if nobody stored another refresh token meanwhile (an admin re-authorising)
-    Mailbox.objects.filter(pk=mailbox.pk, oauth2_refresh_token=used).update(**fields)
+    # only if nobody stored another refresh token meanwhile (an admin re-authorising); the
+    # tokens are stored encrypted, every time differently: compared here, not in SQL
+    with transaction.atomic():
+        current = (Mailbox.objects.select_for_update().filter(pk=mailbox.pk)
+                   .values_list("oauth2_refresh_token", flat=True).first())
+        if current == used:
+            Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
     for name, value in fields.items():
         setattr(mailbox, name, value)
     log.info("mailbox %s: OAuth2 access token refreshed (expires %s)", mailbox.address,

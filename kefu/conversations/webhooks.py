@@ -188,6 +188,9 @@ def webhook_attempt(delivery_id: int, *, now: datetime | None = None) -> Webhook
         return row
     if not row.channel.active:
         outcome = Outcome(False, False, None, _("The channel is inactive."))
+    elif not row.channel.secret:  # stored encrypted and unreadable with today's keys
+        outcome = Outcome(False, True, None, _("The channel's signing secret cannot be read; "
+                                               "an administrator must enter it again."))
     else:
         outcome = post_signed(row.url, row.channel.secret, row.payload, delivery_id=row.pk)
     fields: dict = {"last_status": outcome.status, "last_error": outcome.error[:MAX_ERROR]}

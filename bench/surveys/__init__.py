@@ -4,9 +4,12 @@ ad-hoc re-slice over the raw answers (target ≤ 2 s), by plain SQL and by DuckD
 Parquet export. See docs/performance.md, "Surveys and dashboards".
 
 - ``generate``: the deterministic data (numpy) and the bulk writes;
-- ``build``: loading it in one transaction with its rollups; checking a sample of slices
-  against ``kefu.surveys.rollups.recompute``;
-- ``dashboard``: the dashboard reads measured (``Rollup`` through the ORM);
+- ``build``: loading it in one transaction with its rollups (``rollups.upsert``: ``Rollup``
+  and ``RollupTotal``); checking a sample of slices against
+  ``kefu.surveys.rollups.recompute``, and every ``RollupTotal`` row against the ``Rollup``
+  rows it sums;
+- ``dashboard``: the dashboard reads measured (the selectors);
+- ``pages``: the dashboard pages measured over Django's test client;
 - ``reslice``: the raw-answer re-slices, SQL and DuckDB;
 - ``__main__``: the command: build or reuse, measure, print the table, write the JSON.
 """

@@ -20,7 +20,6 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from bench import cpu
 from bench.prepare import PROJECT_DIR, db_label, kefu, setup_django
 from bench.report import RESULTS_DIR
 
@@ -97,12 +96,18 @@ def main(argv: list[str] | None = None) -> int:
               f"{have.get('servqual_answers', 0):,} SERVQUAL answers written)", flush=True)
         result["build"] = {"reused": True, **have}
     result["setup"]["rss_after_build_mb"] = _rss_mb()
+    from kefu.surveys.models import RollupTotal
+
+    result["build"]["rollup_total_rows"] = RollupTotal.objects.count()
+    build.analyse(RollupTotal._meta.db_table)  # filled by a migration when the data is older
     checks = build.check_sample(args.seed)
     result["sample_check"] = checks
     for c in checks:
+        source = ("the sums of the stored Rollup rows" if c["instrument"] == "all"
+                  else "a recompute from the raw answers")
         print(f"bench.surveys: rollups of {c['instrument']} {c['slice']} ({c['responses']} "
-              f"responses, {c['rows']} rows) {'equal' if c['equal'] else 'DIFFER'} to a "
-              "recompute from the raw answers", flush=True)
+              f"responses, {c['rows']} rows) {'equal' if c['equal'] else 'DIFFER'} to "
+              f"{source}", flush=True)
     result["figures"] = _dashboards(args)
     result["setup"]["rss_after_dashboards_mb"] = _rss_mb()
     result["http"] = _http(args)
@@ -124,7 +129,7 @@ def _cases():
     from kefu.customers.models import Tier
 
     from . import generate
-    from .dashboard import Filter, scores_by_team, servqual_overview, servqual_trend
+    from .dashboard import Filter, scores_by_team, scores_page, servqual_overview, servqual_trend
 
     months = generate.read_layout().months
     first, last = months[0], months[-1]
@@ -149,35 +154,27 @@ def _cases():
          Filter(quarter, last)),
         ("teams_year_branch", "CSAT / NPS / CES by team, 12 months, one branch",
          scores_by_team, Filter(year, last, branch=branch)),
+        ("scores_page_year", "… by team, agent, branch and month, 12 months (scores page)",
+         scores_page, Filter(year, last)),
+        ("scores_page_year_vip", "… the same, 12 months, VIP (per-tier totals)",
+         scores_page, Filter(year, last, tier=vip)),
+        ("scores_page_year_phone", "… the same, 12 months, phone channel (reads Rollup)",
+         scores_page, Filter(year, last, channel="phone")),
     ]
-
-
-class _DbCpu:
-    """CPU seconds of this process's PostgreSQL backend (0 on SQLite: it runs in-process)."""
-
-    def __init__(self):
-        from django.db import connection
-
-        self.pid = None
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_backend_pid()")
-                self.pid = cursor.fetchone()[0]
-
-    def seconds(self) -> float:
-        return cpu.seconds([self.pid]) if self.pid else 0.0
 
 
 def _dashboards(args) -> list[dict]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from .pages import DbCpu, pct
+
     rows = []
     for name, label, view, flt in _cases():
         view(flt)  # warm-up: connection, prepared statements, caches
         with CaptureQueriesContext(connection) as captured:
             sample = view(flt)
-        db_cpu = _DbCpu()
+        db_cpu = DbCpu()
         runs = []
         for _run in range(args.runs):
             walls, cpus = [], []
@@ -187,7 +184,7 @@ def _dashboards(args) -> list[dict]:
                 walls.append((time.perf_counter() - w0) * 1000)
                 cpus.append((time.process_time() - c0 + db_cpu.seconds() - d0) * 1000)
             runs.append({"p50_ms": statistics.median(walls),
-                         "p95_ms": _pct(walls, 95), "cpu_ms": statistics.mean(cpus)})
+                         "p95_ms": pct(walls, 95), "cpu_ms": statistics.mean(cpus)})
         median = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
         rows.append({"name": name, "label": label, "kind": "dashboard",
                      "target": f"p50 ≤ {DASHBOARD_TARGET_MS} ms", "queries": len(captured),
@@ -200,49 +197,10 @@ def _dashboards(args) -> list[dict]:
     return rows
 
 
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def _http(args) -> dict:
-    """The dashboards through HTTP, when the product has them (``kefu.analytics`` views
-    routed in ``kefu.urls``): Django's test client signed in as the demo manager."""
-    from django.urls import URLPattern, URLResolver, get_resolver
+    from .pages import measure
 
-    found = []
-
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern) and p.callback.__module__.startswith(
-                    "kefu.analytics") and not p.pattern.regex.groupindex:
-                found.append("/" + prefix + str(p.pattern).lstrip("^").rstrip("$"))
-
-    walk(get_resolver().url_patterns)
-    if not found:
-        return {"measured": False, "reason": "no kefu.analytics views are routed yet"}
-    from django.test import Client
-
-    from kefu.accounts.models import User
-
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(User.objects.get(username="manager"))
-    out = {"measured": True, "paths": {}}
-    for path in found:
-        client.get(path)
-        walls = []
-        status = None
-        for _ in range(args.runs * args.calls):
-            t0 = time.perf_counter()
-            status = client.get(path).status_code
-            walls.append((time.perf_counter() - t0) * 1000)
-        out["paths"][path] = {"status": status, "p50_ms": round(statistics.median(walls), 2),
-                              "p95_ms": round(_pct(walls, 95), 2)}
-        print(f"bench.surveys: GET {path} → {status}, p50 {statistics.median(walls):.1f} ms",
-              flush=True)
-    return out
+    return measure(runs=args.runs, calls=args.calls, target_ms=DASHBOARD_TARGET_MS)
 
 
 # --- re-slices -----------------------------------------------------------------------------
@@ -311,8 +269,8 @@ def table(result: dict) -> str:
              f"{s['rss_after_build_mb']} MB)",
              f"data: {b.get('servqual_answers', 0):,} SERVQUAL answers, {b.get('answers_written', 0):,} "
              f"answers and {b.get('responses', 0):,} responses in all, {b.get('rollup_rows', 0):,} "
-             "rollup rows" + ("" if b.get("reused") else
-                              f"; built in {b.get('total_s', 0):.0f} s"), "",
+             f"rollup rows, {b.get('rollup_total_rows', 0):,} rollup total rows"
+             + ("" if b.get("reused") else f"; built in {b.get('total_s', 0):.0f} s"), "",
              f"{'figure':<62} {'p50':>10} {'p95':>10} {'CPU/call':>9} {'SQL':>4}  target",
              "-" * 118]
     for row in result["figures"]:
@@ -329,8 +287,11 @@ def table(result: dict) -> str:
                      f"{row.get('queries', ''):>4}  {row.get('target', '')} {verdict}{extra}")
     if result.get("http", {}).get("measured"):
         for path, h in result["http"]["paths"].items():
+            verdict = "ok" if h.get("target_met") else "MISSED"
             lines.append(f"{'HTTP GET ' + path:<62} {h['p50_ms']:>7,.1f} ms {h['p95_ms']:>7.1f} ms"
-                         f"  (status {h['status']})")
+                         f" {h.get('cpu_ms', 0):>6.1f} ms {h.get('queries', ''):>4}  "
+                         f"status {h['status']}, first call {h.get('first_ms', 0):,.0f} ms, "
+                         f"p50 ≤ {DASHBOARD_TARGET_MS} ms {verdict}")
     else:
         lines.append(f"HTTP: not measured — {result.get('http', {}).get('reason', '')}")
     lines += [f"note: {n}" for n in result.get("notes", [])]

@@ -49,7 +49,7 @@ def build(plan: Plan, *, say: Callable[[str], None] = print) -> dict:
 
     from kefu.demo.build import _indexes_set_aside
     from kefu.surveys import rollups
-    from kefu.surveys.models import Answer, Response, Rollup, SurveyEvent
+    from kefu.surveys.models import Answer, Response, Rollup, RollupTotal, SurveyEvent
 
     layout = generate.read_layout()
     bounds = layout.month_bounds()
@@ -100,7 +100,8 @@ def build(plan: Plan, *, say: Callable[[str], None] = print) -> dict:
     timings = {"load_s": round(loaded_at - started, 1),
                "rollups_s": round(time.monotonic() - loaded_at, 1)}
     analysed = time.monotonic()
-    analyse(Answer._meta.db_table, Response._meta.db_table, Rollup._meta.db_table)
+    analyse(Answer._meta.db_table, Response._meta.db_table, Rollup._meta.db_table,
+            RollupTotal._meta.db_table)
     timings["analyse_s"] = round(time.monotonic() - analysed, 1)
     timings["total_s"] = round(time.monotonic() - started, 1)
     return {**counts, **timings}
@@ -151,7 +152,21 @@ def check_sample(seed: int, *, slices: int = 3) -> list[dict]:
         checks.append({"instrument": name, "slice": {k: str(v) for k, v in key.items()},
                        "responses": responses.count(), "rows": len(expected),
                        "equal": not problems, "problems": problems[:5]})
+    checks.append(check_totals())
     return checks
+
+
+def check_totals() -> dict:
+    """Every ``RollupTotal`` row against the sum of the stored ``Rollup`` rows it covers (the
+    sampled ``Rollup`` slices are checked against the raw answers above)."""
+    from kefu.surveys import rollups
+    from kefu.surveys.models import Response
+
+    expected = rollups.totals_of(rollups.stored())
+    problems = rollups.totals_differ(rollups.stored_totals(), expected)
+    return {"instrument": "all", "slice": {"table": "RollupTotal", "grains": "0, 1 and 2"},
+            "responses": Response.objects.count(), "rows": len(expected),
+            "equal": not problems, "problems": problems}
 
 
 def _compare(stored: dict, expected: dict) -> list[str]:

@@ -9,7 +9,12 @@ grouped query over the running totals (``Rollup``) per chart, never the raw answ
 - ``servqual_trend``: the gap per dimension and overall, month by month —
   ``selectors.servqual.trend``;
 - ``scores_by_team``: CSAT (% satisfied, Wilson interval), NPS (with its interval) and CES per
-  team, with the sample sizes — ``selectors.scores.by_team`` (its rows as ``teams``).
+  team, with the sample sizes — ``selectors.scores.by_team`` (its rows as ``teams``);
+- ``scores_page``: the same per team, agent, branch and month, as the scores page reads them
+  (``selectors.scores.by_groups``).
+
+The selectors read ``RollupTotal`` (every slice summed, or per branch × team × agent) unless
+the filter sets a tier or a channel (then ``Rollup``): see ``DashboardFilter.rollup_rows``.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from kefu.analytics.selectors import scores, servqual
 from kefu.analytics.selectors.filters import DashboardFilter
 
 
-def Filter(start: date, end: date, *, branch: int | None = None, team: int | None = None,  # noqa: N802
-           tier: int | None = None) -> DashboardFilter:
+def Filter(start: date, end: date, *, branch: int | None = None,  # noqa: N802
+           team: int | None = None, tier: int | None = None,
+           channel: str | None = None) -> DashboardFilter:
     """The dashboard filter for a whole-month period (``end``: the first day of the last
     month), everything in scope (the bench reads as an administrator)."""
-    return DashboardFilter(start=start, end=end, branch=branch, team=team, tier=tier)
+    return DashboardFilter(start=start, end=end, branch=branch, team=team, tier=tier,
+                           channel=channel)
 
 
 def servqual_overview(f: DashboardFilter) -> dict:
@@ -40,5 +47,9 @@ def scores_by_team(f: DashboardFilter) -> dict:
     return {**result, "teams": result["rows"]}
 
 
+def scores_page(f: DashboardFilter) -> dict:
+    return scores.by_groups(f, ("team", "agent", "branch", "month"))
+
+
 VIEWS = {"servqual_overview": servqual_overview, "servqual_trend": servqual_trend,
-         "scores_by_team": scores_by_team}
+         "scores_by_team": scores_by_team, "scores_page": scores_page}

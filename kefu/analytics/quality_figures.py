@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Subquery, Sum
 
 from kefu.surveys import rules
-from kefu.surveys.models import Instrument, Question, Rollup
+from kefu.surveys.models import Instrument, Question
 from kefu.tickets.models import Ticket
 
 from .selectors.filters import DashboardFilter
@@ -29,9 +29,10 @@ def dissatisfied_answers(f: DashboardFilter) -> dict[str, int]:
     questions = Question.objects.filter(
         version__instrument_id__in=list(kinds), kind=rules.QuestionKind.RATING,
         code__in=[code for code, _top in DISSATISFIED.values()]).values("pk")
-    qs = Rollup.objects.filter(instrument_id__in=list(kinds), question_id__in=Subquery(questions),
-                               column=rules.Column.VALUE, option__gt=0)
-    rows = (f.rollups(qs).values_list("instrument_id", "option")
+    qs = f.rollup_rows().filter(instrument_id__in=list(kinds),
+                                question_id__in=Subquery(questions),
+                                column=rules.Column.VALUE, option__gt=0)
+    rows = (qs.values_list("instrument_id", "option")
             .annotate(n=Sum("count"), t=Sum("total")).order_by())
     for instrument_id, _option, n, total in rows:
         if not n:

@@ -4,9 +4,17 @@ count, sum and sum of squares. Safe with concurrent submissions on PostgreSQL (t
 key serialises writers of the same row; rows are written in key order, so two responses
 never wait for each other crosswise) and on SQLite (one writer at a time).
 
-Dashboards read ``Rollup`` — a few thousand rows per instrument and month — never the raw
+Every write also adds to ``RollupTotal`` — the same sums at coarser grains: every slice
+summed; per branch × team × agent; per branch × team × tier × agent — in the same transaction,
+after the ``Rollup`` rows: writers lock rows in one order (fine rows, then totals,
+each in key order). A whole-instrument row is written by every response of its month, so
+concurrent submissions to one instrument queue on it for the rest of their transactions.
+
+Dashboards read ``RollupTotal`` (``Rollup`` for a contact-channel filter) — never the raw
 answers. ``recompute`` and ``rebuild`` derive the same rows from the raw answers (for tests,
-after an import, or to repair).
+after an import, or to repair); ``totals_of`` derives the totals from ``Rollup`` rows,
+``rebuild_totals`` rewrites them from the stored ones, and the consistency checks compare
+``stored_totals`` with ``totals_of(recompute())`` or ``totals_of(stored())``.
 """
 
 from __future__ import annotations
@@ -19,10 +27,12 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from . import distribution_rules, rollup_rules, rules
-from .models import Answer, Question, Response, Rollup
+from .models import Answer, Question, Response, Rollup, RollupTotal
 
-Key = tuple  # Rollup.KEY order
-_COLUMNS = (*Rollup.KEY, "count", "total", "total_sq")
+Key = tuple  # Rollup.KEY order (RollupTotal.KEY for the totals)
+_SUMS = ("count", "total", "total_sq")
+_COLUMNS = (*Rollup.KEY, *_SUMS)
+_TOTAL_COLUMNS = (*RollupTotal.KEY, *_SUMS)
 
 
 def business_tz():
@@ -61,16 +71,44 @@ def apply(response: Response, specs: Sequence[rules.QuestionSpec],
 
 
 def upsert(rows: dict[Key, tuple]) -> int:
-    """Add ``rows`` to the table: new keys are inserted, existing ones incremented."""
+    """Add ``rows`` (``Rollup`` keys) to the table — new keys are inserted, existing ones
+    incremented — and their sums to ``RollupTotal``. Returns the number of ``Rollup`` rows."""
     if not rows:
         return 0
-    table = connection.ops.quote_name(Rollup._meta.db_table)
+    done = _upsert(Rollup, _COLUMNS, rows)
+    _upsert(RollupTotal, _TOTAL_COLUMNS, totals_of(rows))
+    return done
+
+
+def totals_of(rows: dict[Key, tuple]) -> dict[Key, tuple]:
+    """The ``RollupTotal`` rows that ``Rollup`` rows add up to (every grain)."""
+    out: dict[Key, list] = {}
+    for key, (count, amount, squares) in rows.items():
+        instrument, item = key[0], key[1:6]  # item: period, question, dimension, column, option
+        branch, team, tier, agent, _channel = key[6:]
+        for grain, tail in ((RollupTotal.TOTAL, (0, 0, 0, 0)),
+                            (RollupTotal.UNIT, (branch, team, 0, agent)),
+                            (RollupTotal.TIER, (branch, team, tier, agent))):
+            total_key = (instrument, grain, *item, *tail)
+            acc = out.get(total_key)
+            if acc is None:
+                out[total_key] = [count, amount, squares]
+            else:
+                acc[0] += count
+                acc[1] += amount
+                acc[2] += squares
+    return {key: tuple(values) for key, values in out.items()}
+
+
+def _upsert(model, names: Sequence[str], rows: dict[Key, tuple]) -> int:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` adding to count, total and total_sq."""
+    table = connection.ops.quote_name(model._meta.db_table)
     q = connection.ops.quote_name
-    columns = ", ".join(q(c) for c in _COLUMNS)
-    key = ", ".join(q(c) for c in Rollup.KEY)
-    adds = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}"
-                     for c in ("count", "total", "total_sq"))
-    placeholder = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    columns = ", ".join(q(c) for c in names)
+    key = ", ".join(q(c) for c in model.KEY)
+    adds = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in _SUMS)
+    placeholder = "(" + ", ".join(["%s"] * len(names)) + ")"
+    period_at = model.KEY.index("period")
     ordered = sorted(rows.items(), key=lambda item: _sort_key(item[0]))
     done = 0
     # Chunks keep every statement under SQLite's and PostgreSQL's parameter limits.
@@ -78,8 +116,8 @@ def upsert(rows: dict[Key, tuple]) -> int:
         chunk = ordered[start:start + 500]
         params: list = []
         for k, (count, total, total_sq) in chunk:
-            params.extend((k[0], connection.ops.adapt_datefield_value(k[1]), *k[2:],
-                           int(count), float(total), float(total_sq)))
+            params.extend((*k[:period_at], connection.ops.adapt_datefield_value(k[period_at]),
+                           *k[period_at + 1:], int(count), float(total), float(total_sq)))
         sql = (f"INSERT INTO {table} ({columns}) VALUES "
                f"{', '.join([placeholder] * len(chunk))} "
                f"ON CONFLICT ({key}) DO UPDATE SET {adds}")
@@ -144,14 +182,53 @@ def stored(instrument_ids: Iterable[int] | None = None) -> dict[Key, tuple]:
     return {tuple(row[:11]): tuple(row[11:]) for row in qs.values_list(*_COLUMNS)}
 
 
+def stored_totals(instrument_ids: Iterable[int] | None = None) -> dict[Key, tuple]:
+    qs = RollupTotal.objects.all()
+    if instrument_ids is not None:
+        qs = qs.filter(instrument_id__in=list(instrument_ids))
+    return {tuple(row[:11]): tuple(row[11:]) for row in qs.values_list(*_TOTAL_COLUMNS)}
+
+
+def totals_differ(stored_rows: dict[Key, tuple], expected: dict[Key, tuple],
+                  *, limit: int = 5) -> list[str]:
+    """Where two sets of rows (``Rollup`` or ``RollupTotal`` keys) disagree: a missing key, a
+    different count, or sums further apart than rounding explains (the totals add the same
+    numbers in another order). Empty: they agree."""
+    problems = []
+    for key in sorted(set(stored_rows) | set(expected), key=str):
+        a, b = stored_rows.get(key), expected.get(key)
+        if a is None or b is None or a[0] != b[0] or not all(
+                abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y))
+                for x, y in zip(a[1:], b[1:], strict=True)):
+            problems.append(f"{key}: stored {a}, expected {b}")
+            if len(problems) >= limit:
+                break
+    return problems
+
+
 @transaction.atomic
 def rebuild(instrument_id: int | None = None) -> int:
-    """Throw the rollups away (of one instrument, or all) and add them up again from the raw
-    answers. Locks the table's rows of that instrument while it runs."""
+    """Throw the rollups and their totals away (of one instrument, or all) and add them up
+    again from the raw answers. Locks the tables' rows of that instrument while it runs."""
     rollups = Rollup.objects.all()
+    totals = RollupTotal.objects.all()
     responses = Response.objects.all()
     if instrument_id is not None:
         rollups = rollups.filter(instrument_id=instrument_id)
+        totals = totals.filter(instrument_id=instrument_id)
         responses = responses.filter(instrument_id=instrument_id)
     rollups.delete()
+    totals.delete()
     return upsert(recompute(responses))
+
+
+@transaction.atomic
+def rebuild_totals(instrument_id: int | None = None) -> int:
+    """Derive ``RollupTotal`` again from the stored ``Rollup`` rows (of one instrument, or
+    all), without reading the raw answers: after the table was added, or to repair."""
+    totals = RollupTotal.objects.all()
+    instruments = None if instrument_id is None else [instrument_id]
+    if instrument_id is not None:
+        totals = totals.filter(instrument_id=instrument_id)
+    totals.delete()
+    return _upsert(RollupTotal, _TOTAL_COLUMNS, totals_of(stored(instruments)))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.access import is_global_reader, user_teams
 from kefu.accounts.models import Role
 from kefu.core.errors import ApplicationError, PermissionDenied
+from kefu.surveys.models import Rollup, RollupTotal
 
 #: The longest period a dashboard reads (months).
 MAX_MONTHS = 120
@@ -115,18 +116,54 @@ class DashboardFilter:
         return replace(self, **changes)
 
     # --- applying it ------------------------------------------------------------------------
-    def rollups(self, qs, *, agent: bool = True, slices: bool = True):
-        """``Rollup`` rows of the period, the chosen slice and the scope."""
-        qs = qs.filter(period__gte=self.start, period__lte=self.end)
-        if slices:
-            qs = self._slice(qs, tier="tier_id", channel="channel")
-        if agent and self.agent is not None:
-            qs = qs.filter(agent_id=self.agent)
+    def rollup_rows(self, *, agent: bool = True, by_unit: bool = False, staff: bool = False,
+                    fine: bool = False):
+        """The rollup rows of the period, the chosen slice and the scope, from the coarsest
+        table that holds them (the sums are the same; see ``RollupTotal``):
+
+        - no slice at all and the viewer sees everything: ``RollupTotal`` rows of grain
+          ``TOTAL`` — unless ``by_unit`` (the caller groups by branch, team or agent);
+        - a tier: grain ``TIER``;
+        - else a branch, team, agent or scope: grain ``UNIT``;
+        - a contact channel (or ``fine``): ``Rollup``.
+
+        ``agent=False``: the agent filter does not apply (SERVQUAL's rows carry none).
+        ``staff``: a staff survey, read like ``responses(staff=True)`` — no tier, channel or
+        agent, and company-wide rows (no branch, no team) in every slice and scope."""
+        if staff:
+            tier, channel, agent = None, None, False
+        else:
+            tier, channel = self.tier, self.channel
+        agent_id = self.agent if agent else None
         scope = self.scope.q()
-        return qs if scope is None else qs.filter(scope)
+        period = {"period__gte": self.start, "period__lte": self.end}
+        if fine or channel:
+            qs = Rollup.objects.filter(**period)
+            if channel:
+                qs = qs.filter(channel=channel)
+            if tier is not None:
+                qs = qs.filter(tier_id=tier)
+        elif tier is not None:
+            qs = RollupTotal.objects.filter(grain=RollupTotal.TIER, tier_id=tier, **period)
+        elif (by_unit or self.branch is not None or self.team is not None
+              or agent_id is not None or scope is not None):
+            qs = RollupTotal.objects.filter(grain=RollupTotal.UNIT, **period)
+        else:
+            return RollupTotal.objects.filter(grain=RollupTotal.TOTAL, **period)
+
+        def rows_of(q: Q) -> Q:  # staff surveys: and the company-wide rows
+            return q | Q(branch_id=0, team_id=0) if staff else q
+
+        if self.branch is not None:
+            qs = qs.filter(rows_of(Q(branch_id=self.branch)))
+        if self.team is not None:
+            qs = qs.filter(rows_of(Q(team_id=self.team)))
+        if agent_id is not None:
+            qs = qs.filter(agent_id=agent_id)
+        return qs if scope is None else qs.filter(rows_of(scope))
 
     def responses(self, qs, *, staff: bool = False):
-        """``Response`` rows: the same slice as ``rollups`` (period, branch, team, tier,
+        """``Response`` rows: the same slice as ``rollup_rows`` (period, branch, team, tier,
         channel, agent, scope). ``staff``: a staff survey (the management-perception one),
         read like its figure — no tier or channel, and company-wide answers (no branch, no
         team) in every slice and scope."""

@@ -2,12 +2,14 @@
 (option ``k`` of a scale question counts the answers of its k-th point; the value of a row
 is its sum over its count, so no scale look-up is needed).
 
-One query for the instruments of those kinds, one grouped rollup query, one for the group
-names — whatever the number of groups. Each figure carries its sample size; a group with
-fewer than ``f.min_n`` answers is flagged ``insufficient_data`` and not ranked (see
-``kefu.analytics.stats.compare``); the test across the ranked groups is a χ² test of
-homogeneity for CSAT (satisfied / not) and NPS (promoters / passives / detractors) — or the
-z tests for two groups — and a one-way ANOVA from the sums for CES.
+One query for the scale questions (with their instruments' kinds), one grouped rollup
+query, one for the group names — whatever the number of groups; ``by_groups`` reads several
+groupings (the scores page's four) with one rollup query for team, agent and branch and one
+for the months. Each figure carries its sample size; a group with fewer than ``f.min_n``
+answers is flagged ``insufficient_data`` and not ranked (see ``kefu.analytics.stats.compare``);
+the test across the ranked groups is a χ² test of homogeneity for CSAT (satisfied / not) and
+NPS (promoters / passives / detractors) — or the z tests for two groups — and a one-way ANOVA
+from the sums for CES.
 
 - CSAT: % satisfied (4 or 5 of 1–5) with Wilson's interval; the scale question ``rating``;
 - NPS: % promoters (9–10) − % detractors (0–6) with its interval; the question ``score``;
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-from django.db.models import Subquery, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from scipy import stats as _st
 
@@ -27,7 +29,7 @@ from kefu.accounts.models import Branch, Team, User
 from kefu.analytics.stats import compare, scores
 from kefu.analytics.stats.base import StatsError
 from kefu.surveys import rules
-from kefu.surveys.models import Instrument, Question, Rollup
+from kefu.surveys.models import Question
 
 from ._common import mean_ci, nps_ci, wilson
 from .filters import DashboardFilter
@@ -39,27 +41,43 @@ GROUP_FIELDS = {"team": "team_id", "agent": "agent_id", "branch": "branch_id",
                 "month": "period"}
 
 
-def _read(f: DashboardFilter, field: str) -> tuple[dict, dict]:
-    """(kind by instrument id, {(kind, group): {value: count}})."""
-    kinds = dict(Instrument.objects.filter(kind__in=MEASURES).values_list("pk", "kind"))
-    if not kinds:
-        return {}, {}
-    questions = Question.objects.filter(
-        version__instrument_id__in=list(kinds),
+def _read(f: DashboardFilter, groups: tuple[str, ...]) -> dict[str, dict]:
+    """{group: {(kind, key): {value: count}}} for each of ``groups``, in at most one query
+    for the scale questions and two grouped rollup queries: one for the groups of a slice
+    (team, agent, branch: ``RollupTotal``'s per-unit rows summed over the months, grouped in
+    Python), one for the months."""
+    # the scale questions and their instruments' kinds in one query; the ids go into the
+    # rollup query as a list (PostgreSQL plans a subquery there for a handful of rows)
+    scale = list(Question.objects.filter(
+        version__instrument__kind__in=MEASURES,
         kind__in=(rules.QuestionKind.RATING, rules.QuestionKind.LIKERT),
-        code__in=list(SCALE_QUESTIONS.values())).values("pk")
-    qs = Rollup.objects.filter(instrument_id__in=list(kinds), question_id__in=Subquery(questions),
-                               column=rules.Column.VALUE, option__gt=0)
-    rows = (f.rollups(qs).values_list("instrument_id", field, "option")
-            .annotate(n=Sum("count"), t=Sum("total")).order_by())
-    out: dict[tuple, dict[int, int]] = {}
-    for instrument_id, group, _option, n, total in rows:
-        if not n:
+        code__in=list(SCALE_QUESTIONS.values())).values_list(
+            "pk", "version__instrument_id", "version__instrument__kind"))
+    kinds = {instrument: kind for _pk, instrument, kind in scale}
+    questions = sorted({pk for pk, _instrument, _kind in scale})
+    out: dict[str, dict] = {group: {} for group in groups}
+    if not kinds:
+        return out
+    units = [g for g in groups if g != "month"]
+    for fields, wanted, by_unit in (([GROUP_FIELDS[g] for g in units], units, True),
+                                    (["period"], [g for g in groups if g == "month"], False)):
+        if not wanted:
             continue
-        dist = out.setdefault((kinds[instrument_id], group), {})
-        value = int(round(total / n))
-        dist[value] = dist.get(value, 0) + int(n)
-    return kinds, out
+        qs = f.rollup_rows(by_unit=by_unit).filter(
+            instrument_id__in=sorted(kinds), question_id__in=questions,
+            column=rules.Column.VALUE, option__gt=0)
+        rows = (qs.values_list("instrument_id", "option", *fields)
+                .annotate(n=Sum("count"), t=Sum("total")).order_by())
+        for instrument_id, _option, *keys, n, total in rows:
+            if not n:
+                continue
+            kind = kinds[instrument_id]
+            # every answer of an option row has the same value: its sum over its count
+            value = int(round(total / n))
+            for group, key in zip(wanted, keys, strict=True):
+                dist = out[group].setdefault((kind, key), {})
+                dist[value] = dist.get(value, 0) + int(n)
+    return out
 
 
 def csat_figure(dist: dict[int, int]) -> dict | None:
@@ -180,8 +198,17 @@ def _none_label(group: str) -> str:
 
 def by_group(f: DashboardFilter, group: str) -> dict:
     """CSAT, NPS and CES per ``group`` ("team", "agent", "branch" or "month")."""
-    field = GROUP_FIELDS[group]
-    _kinds, dists = _read(f, field)
+    return by_groups(f, (group,))[group]
+
+
+def by_groups(f: DashboardFilter, groups: tuple[str, ...]) -> dict[str, dict]:
+    """``by_group`` for several groups at once ({group: figures}), reading the rollups once
+    for all the groups of a slice (the scores page shows four)."""
+    read = _read(f, groups)
+    return {group: _figures(f, group, read[group]) for group in groups}
+
+
+def _figures(f: DashboardFilter, group: str, dists: dict) -> dict:
     keys = sorted({key for (_kind, key) in dists}, key=lambda k: (k is None, k))
     names = _names(group, keys)
     rows = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from kefu.surveys import rules
-from kefu.surveys.models import Question, Rollup
+from kefu.surveys.models import Question
 
 from ._common import SUMS, dimension_labels, dimension_order, instrument_id, mean
 from .filters import DashboardFilter
@@ -34,30 +34,21 @@ OVERALL_EXTRA = (C.WEIGHTED_GAP, C.WEIGHTED_PERCEPTION)
 def _read(f: DashboardFilter, code: str, columns, *, items: bool = True):
     """One grouped query: (question, dimension, column) → sums, for the instrument ``code``."""
     wanted = [*columns, *OVERALL_EXTRA, *WEIGHTS, C.RESPONSES]
-    qs = Rollup.objects.filter(instrument_id=instrument_id(code), column__in=wanted, option=0)
+    qs = f.rollup_rows(agent=False).filter(instrument_id=instrument_id(code),
+                                           column__in=wanted, option=0)
     if not items:  # dimension rows, and the importance points (rows of the weights question)
         qs = qs.filter(Q(question_id=0) | Q(column__in=WEIGHTS))
-    return (f.rollups(qs, agent=False).values_list("question_id", "dimension", "column")
-            .annotate(**SUMS).order_by())
+    return qs.values_list("question_id", "dimension", "column").annotate(**SUMS).order_by()
 
 
 def _read_staff(f: DashboardFilter, code: str, columns):
     """The same for a staff survey: period, branch, team and scope only, and company-wide
     answers (no branch, no team) counted for everyone."""
     wanted = [*columns, *WEIGHTS, C.RESPONSES]
-    company = Q(branch_id=0, team_id=0)
-    qs = Rollup.objects.filter(Q(question_id=0) | Q(column__in=WEIGHTS),
-                               instrument_id=instrument_id(code), column__in=wanted, option=0,
-                               period__gte=f.start, period__lte=f.end)
-    if f.branch is not None:
-        qs = qs.filter(Q(branch_id=f.branch) | company)
-    if f.team is not None:
-        qs = qs.filter(Q(team_id=f.team) | company)
-    scope = f.scope.q()
-    if scope is not None:
-        qs = qs.filter(scope | company)
-    return (qs.values_list("question_id", "dimension", "column").annotate(**SUMS)
-            .order_by())
+    qs = f.rollup_rows(staff=True).filter(Q(question_id=0) | Q(column__in=WEIGHTS),
+                                          instrument_id=instrument_id(code),
+                                          column__in=wanted, option=0)
+    return qs.values_list("question_id", "dimension", "column").annotate(**SUMS).order_by()
 
 
 def _shape(rows, columns) -> dict:
@@ -191,9 +182,9 @@ def _position(values: dict) -> str | None:
 def trend(f: DashboardFilter, *, instrument: str = "servqual") -> dict:
     """The gap per dimension and overall, month by month (months without answers are
     left out of a series, not zero)."""
-    qs = Rollup.objects.filter(instrument_id=instrument_id(instrument), question_id=0,
-                               column=C.GAP, option=0)
-    rows = (f.rollups(qs, agent=False).values_list("period", "dimension").annotate(**SUMS)
+    qs = f.rollup_rows(agent=False).filter(instrument_id=instrument_id(instrument),
+                                           question_id=0, column=C.GAP, option=0)
+    rows = (qs.values_list("period", "dimension").annotate(**SUMS)
             .order_by("period", "dimension"))
     labels = dimension_labels()
     series: dict[str, list] = {d: [] for d in [*dimension_order(), rules.OVERALL]}

@@ -136,8 +136,10 @@ def sla(f: DashboardFilter) -> dict:
 # --- first-contact resolution and reopen rate ---------------------------------------------------
 
 def reopened_exists():
-    return Exists(TicketEvent.objects.filter(ticket=OuterRef("pk"), kind="status",
-                                             data__reopened=True))
+    # the kind before the JSON test: SQLite evaluates the terms in this order, so only the
+    # status events' data is parsed (keyword arguments would come sorted, JSON first)
+    return Exists(TicketEvent.objects.filter(ticket=OuterRef("pk"), kind="status")
+                  .filter(data__reopened=True))
 
 
 def staff_replies():

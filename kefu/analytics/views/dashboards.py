@@ -105,8 +105,9 @@ def quality_view(request):
 @dashboard_page
 def scores_view(request):
     f = filter_for(request.user, request.GET)
-    data = {"teams": scores.by_team(f), "agents": scores.by_agent(f),
-            "branches": scores.by_branch(f), "months": scores.trend(f)}
+    groups = scores.by_groups(f, ("team", "agent", "branch", "month"))
+    data = {"teams": groups["team"], "agents": groups["agent"], "branches": groups["branch"],
+            "months": groups["month"]}
     return render(request, "analytics/dashboard_scores.html", _context(
         request, f, "scores", data, ["scores-teams", "scores-agents", "scores-branches",
                                      "scores-months"]))

@@ -5,7 +5,8 @@ from .distribution import CsatPolicy, Invitation, Wave
 from .events import SurveyEvent
 from .instruments import Instrument, InstrumentVersion, Question
 from .recovery import RecoveryLink, RecoveryPolicy
-from .responses import Answer, Response, Rollup
+from .responses import Answer, Response, Rollup, RollupTotal
 
 __all__ = ["Answer", "CsatPolicy", "Instrument", "InstrumentVersion", "Invitation", "Question",
-           "RecoveryLink", "RecoveryPolicy", "Response", "Rollup", "SurveyEvent", "Wave"]
+           "RecoveryLink", "RecoveryPolicy", "Response", "Rollup", "RollupTotal",
+           "SurveyEvent", "Wave"]

@@ -140,9 +140,65 @@ class Rollup(models.Model):
     class Meta:
         verbose_name = _("Survey rollup")
         verbose_name_plural = _("Survey rollups")
+        indexes = [
+            # a contact-channel filter (the one slice ``RollupTotal`` does not keep) reads
+            # only that channel's rows; count and total are not indexed, so adding to a row
+            # never touches it
+            models.Index(fields=["instrument_id", "channel", "period"],
+                         name="survey_rollup_channel"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["instrument_id", "period", "question_id", "dimension",
                                             "column", "option", "branch_id", "team_id",
                                             "tier_id", "agent_id", "channel"],
                                     name="survey_rollup_key"),
+        ]
+
+
+class RollupTotal(models.Model):
+    """The same running totals at coarser grains, kept in the same transaction as ``Rollup``
+    by ``kefu.surveys.rollups.upsert`` (each row is the sum of the ``Rollup`` rows it
+    covers), so that the dashboards add up hundreds of rows, not a hundred thousand:
+
+    - ``TOTAL`` (0): per instrument × month × question × dimension × column × option, every
+      slice summed (``branch_id``, ``team_id``, ``tier_id``, ``agent_id`` are 0) — read when
+      the filter sets no slice and the viewer sees everything;
+    - ``UNIT`` (1): the same per branch × team × agent (0: none; ``tier_id`` 0), tier and
+      contact channel summed — read for a branch, team or agent, a scope, or grouped by them
+      (the scores per team, agent, branch);
+    - ``TIER`` (2): per branch × team × tier × agent, the contact channel summed — read when
+      the filter sets a tier.
+
+    A filter on the contact channel reads ``Rollup``."""
+
+    TOTAL = 0
+    UNIT = 1
+    TIER = 2
+
+    grain = models.PositiveSmallIntegerField(default=TOTAL)
+    period = models.DateField()
+    instrument_id = models.IntegerField()
+    question_id = models.IntegerField(default=0)
+    dimension = models.CharField(max_length=16, blank=True, default="")
+    column = models.PositiveSmallIntegerField(default=0)
+    option = models.PositiveSmallIntegerField(default=0)
+    branch_id = models.IntegerField(default=0)
+    team_id = models.IntegerField(default=0)
+    tier_id = models.IntegerField(default=0)
+    agent_id = models.IntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    total = models.FloatField(default=0)
+    total_sq = models.FloatField(default=0)
+
+    KEY = ("instrument_id", "grain", "period", "question_id", "dimension", "column", "option",
+           "branch_id", "team_id", "tier_id", "agent_id")
+
+    class Meta:
+        verbose_name = _("Survey rollup total")
+        verbose_name_plural = _("Survey rollup totals")
+        constraints = [
+            models.UniqueConstraint(fields=["instrument_id", "grain", "period", "question_id",
+                                            "dimension", "column", "option", "branch_id",
+                                            "team_id", "tier_id", "agent_id"],
+                                    name="survey_rollup_total_key"),
         ]

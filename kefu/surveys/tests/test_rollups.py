@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kefu.surveys import rollups, rules
 from kefu.surveys.instruments_data import SERVQUAL_ITEMS
-from kefu.surveys.models import Answer, Rollup
+from kefu.surveys.models import Answer, Rollup, RollupTotal
 from kefu.surveys.services.responses import response_submit
 
 from .conftest import invite
@@ -85,7 +85,10 @@ def test_rollups_equal_a_recomputation_from_the_raw_answers(company, shipped, su
                              contact_channel=channel)
         response_submit(token=token, answers=_answers(kind, drawn),
                         anonymous=anonymous and instrument.anonymous_allowed)
-    assert_same(rollups.stored(), rollups.recompute())
+    recomputed = rollups.recompute()
+    assert_same(rollups.stored(), recomputed)
+    # the coarser totals, written with them, are the sums of the recomputed rows
+    assert_same(rollups.stored_totals(), rollups.totals_of(recomputed))
 
 
 def test_item_rows_equal_a_group_by_over_the_raw_answers(company, shipped):
@@ -123,12 +126,53 @@ def test_rebuild_gives_back_the_same_rows(company, shipped):
     for value in (1, 4, 5):
         _inv, token = invite(shipped["nps"], customer=company.alice, branch_id=company.east.pk)
         response_submit(token=token, answers={"score": value + 5})
-    before = rollups.stored()
+    before, totals = rollups.stored(), rollups.stored_totals()
     Rollup.objects.update(count=0)  # damage them
+    RollupTotal.objects.update(total=0)
     rollups.rebuild()
     assert_same(rollups.stored(), before)
+    assert_same(rollups.stored_totals(), totals)
     # the NPS distribution rows: scores 6, 9 and 10 → options 7, 10 and 11
     score = shipped["nps"].versions.get().questions.get(code="score")
     options = dict(Rollup.objects.filter(question_id=score.pk, option__gt=0)
                    .values_list("option", "count"))
     assert options == {7: 1, 10: 1, 11: 1}
+
+
+def test_totals_sum_the_rows_they_cover(company, shipped):
+    # given CSAT answers in two slices of one month, with agents, tiers and channels
+    for value, branch, tier, channel in ((5, company.east, company.vip, "phone"),
+                                         (3, company.east, company.regular, "email"),
+                                         (2, company.west, None, "")):
+        _inv, token = invite(shipped["csat"], customer=company.bob, branch_id=branch.pk,
+                             tier_id=tier.pk if tier else None, contact_channel=channel,
+                             agent_id=company.agent_west.pk)
+        response_submit(token=token, answers={"rating": value})
+    rating = shipped["csat"].versions.get().questions.get(code="rating")
+    # then the whole-instrument row counts all three, the per-unit rows one branch each
+    whole = RollupTotal.objects.get(grain=RollupTotal.TOTAL, question_id=rating.pk, option=0)
+    assert (whole.count, whole.total, whole.total_sq) == (3, 10.0, 38.0)
+    assert (whole.branch_id, whole.team_id, whole.agent_id) == (0, 0, 0)
+    units = {r.branch_id: (r.count, r.total, r.agent_id) for r in RollupTotal.objects.filter(
+        grain=RollupTotal.UNIT, question_id=rating.pk, option=0)}
+    assert units == {company.east.pk: (2, 8.0, company.agent_west.pk),
+                     company.west.pk: (1, 2.0, company.agent_west.pk)}
+    tiers = {(r.branch_id, r.tier_id): r.count for r in RollupTotal.objects.filter(
+        grain=RollupTotal.TIER, question_id=rating.pk, option=0)}
+    assert tiers == {(company.east.pk, company.vip.pk): 1,
+                     (company.east.pk, company.regular.pk): 1, (company.west.pk, 0): 1}
+
+
+def test_rebuild_totals_derives_them_from_the_stored_rows(company, shipped):
+    for score in (3, 9):
+        _inv, token = invite(shipped["nps"], customer=company.alice, branch_id=company.east.pk)
+        response_submit(token=token, answers={"score": score})
+    before = rollups.stored_totals()
+    RollupTotal.objects.all().delete()  # as after adding the table
+    rollups.rebuild_totals()
+    assert_same(rollups.stored_totals(), before)
+    assert rollups.totals_differ(rollups.stored_totals(), rollups.totals_of(rollups.stored())) \
+        == []
+    # a damaged row is reported
+    RollupTotal.objects.filter(grain=RollupTotal.TOTAL, option=0).update(count=99)
+    assert rollups.totals_differ(rollups.stored_totals(), rollups.totals_of(rollups.stored()))

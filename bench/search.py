@@ -8,10 +8,13 @@ The database is DATABASE_URL, else a SQLite file under ./var/bench-search-scale
 (the company, 3,000 tickets and the 300 demo articles), then ``kefu.demo.build.grow_tickets``
 (bulk inserts: COPY on PostgreSQL) up to ``--tickets``, then generated articles published
 through the article services (indexed in their transaction, as in production) up to
-``--articles`` and embedded, then the tickets indexed by the production indexer
-(``search.index.index_changed``, the periodic job's body) until it has caught up. Ticket
-embeddings (used only by "similar past tickets") are measured on a sample and not computed
-for every grown ticket. Prints a table; writes bench/results/search-<db>-<time>.json.
+``--articles`` and embedded, then the tickets indexed: by the bulk re-index (``kefu search
+reindex``, ``search.bulk.reindex``) when more than ``BULK_FROM`` are missing, as an operator
+would after an import, then by the production indexer (``search.index.index_changed``, the
+periodic job's body) until it has caught up. The periodic indexer's own rate is measured on
+a sample (the newest ``RATE_SAMPLE`` tickets indexed again), and so are ticket embeddings
+(used only by "similar past tickets"), which are not computed for every grown ticket.
+Prints a table; writes bench/results/search-<db>-<time>.json.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from bench.report import RESULTS_DIR
 
 DEFAULT_DATA_DIR = PROJECT_DIR / "var" / "bench-search-scale"
 TARGETS_MS = {"keyword": 50, "combined": 150}
+#: More unindexed tickets than this are indexed by the bulk re-index.
+BULK_FROM = 50_000
+RATE_SAMPLE = 5000
 TICKET_QUERIES = ["退款", "配送", "发票", "冰箱", "投诉", "漏水", "会员", "送错", "坏了", "安装",
                   "退款 配送", "冰箱 安装", "没有收到", "质量问题", "优惠券", "积分",
                   "refund", "delivery", "FH100", "配送时问"]
@@ -105,6 +111,28 @@ def grow_articles(target: int, rng: random.Random) -> int:
     return made
 
 
+def bulk_index_if_far_behind() -> dict | None:
+    """``kefu search reindex --kind ticket`` (in this process) when many tickets have no
+    document yet; returns tickets indexed and the rate."""
+    from kefu.knowledge.models import SearchDocument
+    from kefu.knowledge.search import bulk
+    from kefu.tickets.models import Ticket
+
+    missing = Ticket.objects.count() - SearchDocument.objects.filter(kind="ticket").count()
+    if missing <= BULK_FROM:
+        return None
+
+    def progress(done, seconds):
+        print(f"\r  bulk re-index: {done} tickets ({done / seconds:.0f}/s)", end="",
+              file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    done = bulk.reindex("ticket", progress=progress)
+    seconds = time.perf_counter() - started
+    print(file=sys.stderr)
+    return {"tickets": done, "seconds": round(seconds, 1), "per_second": round(done / seconds)}
+
+
 def index_tickets_until_caught_up(settings) -> dict:
     """The production indexer (the periodic job's body), without ticket embeddings, until it
     has nothing left; returns tickets indexed and the rate."""
@@ -125,6 +153,25 @@ def index_tickets_until_caught_up(settings) -> dict:
     print(file=sys.stderr)
     return {"tickets": done, "seconds": round(seconds, 1),
             "per_second": round(done / seconds) if done else None}
+
+
+def periodic_indexer_rate(settings, sample: int = RATE_SAMPLE) -> dict:
+    """Tickets a second of the periodic indexer's indexing step (``index.index_tickets``, in
+    its batches of 500, without embeddings) on the newest ``sample`` tickets."""
+    from kefu.knowledge.search import index
+    from kefu.tickets.models import Ticket
+
+    ids = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:sample])
+    settings.KNOWLEDGE_SEMANTIC = 0
+    try:
+        started = time.perf_counter()
+        for start in range(0, len(ids), index.BATCH):
+            index.index_tickets(ids[start:start + index.BATCH])
+        seconds = time.perf_counter() - started
+    finally:
+        del settings.KNOWLEDGE_SEMANTIC
+    return {"tickets": len(ids), "seconds": round(seconds, 1),
+            "per_second": round(len(ids) / seconds) if ids else None}
 
 
 def embedding_cost(sample: int = 200) -> float:
@@ -178,9 +225,11 @@ def measure(fn, queries, runs) -> dict:
             wall.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
     wall.sort()
+    cpu.sort()
     return {"n": len(wall), "p50_ms": round(statistics.median(wall), 1),
             "p95_ms": round(wall[int(0.95 * (len(wall) - 1))], 1),
-            "cpu_p50_ms": round(statistics.median(cpu), 1)}
+            "cpu_p50_ms": round(statistics.median(cpu), 1),
+            "cpu_p95_ms": round(cpu[int(0.95 * (len(cpu) - 1))], 1)}
 
 
 def main(argv=None) -> int:
@@ -206,8 +255,10 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     build["articles_added"] = grow_articles(args.articles, rng)
     build["articles_seconds"] = round(time.perf_counter() - t0, 1)
+    build["bulk_indexing"] = bulk_index_if_far_behind()
     build["indexing"] = index_tickets_until_caught_up(settings)
     _analyse("knowledge_searchdocument")  # what autovacuum does after a bulk change
+    build["periodic_indexer"] = periodic_indexer_rate(settings)
     build["embedding_ms_per_ticket"] = embedding_cost()
     build["new_ticket_searchable_after_s"] = new_ticket_delay()
     tickets = Ticket.objects.count()
@@ -220,6 +271,7 @@ def main(argv=None) -> int:
         semantic.embed_query.cache_clear()  # every query embedded afresh: the honest figure
         search(q=q, kind="article", ranking="combined")
 
+    load_before = os.getloadavg()
     figures = {
         "ticket keyword (agent, scoped)": (measure(lambda q: search(q=q, kind="ticket", user=agent, limit=25),
                                                    TICKET_QUERIES, args.runs), "keyword"),
@@ -232,22 +284,27 @@ def main(argv=None) -> int:
     load = os.getloadavg()
     label = db_label(env["DATABASE_URL"])
     print(f"\nsearch on {label}: {tickets:,} tickets, {articles:,} articles "
-          f"(load average {load[0]:.1f} on {os.cpu_count()} CPUs)")
-    print(f"{'':<34}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}  target p95")
+          f"(load average {load_before[0]:.1f} before, {load[0]:.1f} after, "
+          f"on {os.cpu_count()} CPUs)")
+    print(f"{'':<34}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}{'CPU p95':>9}  target p95")
     for name, (fig, kind) in figures.items():
         verdict = "ok" if fig["p95_ms"] <= TARGETS_MS[kind] else "MISSED"
         print(f"{name:<34}{fig['n']:>6}{fig['p50_ms']:>9}{fig['p95_ms']:>9}{fig['cpu_p50_ms']:>9}"
-              f"  ≤ {TARGETS_MS[kind]} {verdict}")
-    ix = build["indexing"]
-    print(f"indexing: {ix['tickets']:,} tickets in {ix['seconds']} s ({ix['per_second']}/s, "
-          f"without embeddings); embeddings {build['embedding_ms_per_ticket']} ms per ticket; "
-          f"a new ticket is searchable after one indexer run: {build['new_ticket_searchable_after_s']} s")
+              f"{fig['cpu_p95_ms']:>9}  ≤ {TARGETS_MS[kind]} {verdict}")
+    for key, what in (("bulk_indexing", "bulk re-index"), ("indexing", "periodic indexer, catching up"),
+                      ("periodic_indexer", "periodic indexer, sample")):
+        ix = build[key]
+        if ix and ix["tickets"]:
+            print(f"{what}: {ix['tickets']:,} tickets in {ix['seconds']} s ({ix['per_second']}/s, "
+                  f"without embeddings)")
+    print(f"embeddings {build['embedding_ms_per_ticket']} ms per ticket; a new ticket is "
+          f"searchable after one indexer run: {build['new_ticket_searchable_after_s']} s")
     RESULTS_DIR.mkdir(exist_ok=True)
     out = RESULTS_DIR / f"search-{label}-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps({
         "database": label, "tickets": tickets, "articles": articles, "build": build,
         "figures": {k: v[0] for k, v in figures.items()}, "targets_ms": TARGETS_MS,
-        "load_average": load, "cpus": os.cpu_count(), "python": platform.python_version()},
+        "load_average_before": load_before, "load_average": load, "cpus": os.cpu_count(), "python": platform.python_version()},
         indent=2, ensure_ascii=False))
     print(f"written: {out.relative_to(PROJECT_DIR)}")
     return 0

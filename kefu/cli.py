@@ -277,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kefu.core.cli_secrets import add_parser as add_secrets_parser
 
     add_secrets_parser(sub)
+    from kefu.knowledge.cli import add_parser as add_search_parser
+
+    add_search_parser(sub)
     return parser
 
 

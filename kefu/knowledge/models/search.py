@@ -12,9 +12,9 @@ KIND_CHOICES = [("article", _("Article")), ("ticket", _("Ticket")), ("customer",
 
 class SearchDocument(models.Model):
     """What search reads. ``title_tokens`` and ``tokens`` hold the segmented text (tokens
-    separated by spaces); SQLite indexes them in the FTS5 table ``knowledge_search_fts``
-    (kept in step by triggers), PostgreSQL in the generated ``tsv`` column with a GIN index
-    (both made in migration 0002, outside the model)."""
+    separated by spaces); each kind has its own full-text index: on SQLite the FTS5 table
+    ``knowledge_search_fts_<kind>`` (kept in step by triggers), on PostgreSQL a partial GIN
+    index over the generated ``tsv`` column (migrations 0002 and 0003, outside the model)."""
 
     kind = models.CharField(max_length=10, choices=KIND_CHOICES)
     object_id = models.BigIntegerField()

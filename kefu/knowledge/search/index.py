@@ -80,14 +80,14 @@ def index_article(article, *, embedding: bytes | None = None) -> None:
 
 # --- tickets and customers ---------------------------------------------------------------------
 
-def index_tickets(ids) -> int:
-    """(Re)index these tickets: subject, description and every message (internal notes
-    too: ticket search is for staff only, scoped by kefu.tickets.access)."""
+def ticket_documents(ids) -> list:
+    """The documents of these tickets (unsaved): subject, description and every message
+    (internal notes too: ticket search is for staff only, scoped by kefu.tickets.access)."""
     from kefu.tickets.models import Message, Ticket
 
     ids = list(ids)
     if not ids:
-        return 0
+        return []
     tickets = list(Ticket.objects.filter(pk__in=ids).values(
         "id", "subject", "description", "status", "updated_at", "customer_id", "type"))
     texts: dict[int, list[str]] = {t["id"]: [t["description"] or ""] for t in tickets}
@@ -99,21 +99,30 @@ def index_tickets(ids) -> int:
             texts[ticket_id].append(body)
             sizes[ticket_id] += len(body) + 1
     now = timezone.now()
-    docs = [_doc("ticket", t["id"], title=t["subject"], body="\n".join(texts[t["id"]]),
+    return [_doc("ticket", t["id"], title=t["subject"], body="\n".join(texts[t["id"]]),
                  extra=f"{t['id']}", updated_at=t["updated_at"], now=now,
                  meta={"status": t["status"], "customer_id": t["customer_id"], "type": t["type"]})
             for t in tickets]
+
+
+def index_tickets(ids) -> int:
+    """(Re)index these tickets, with their embeddings when semantic search is on."""
+    ids = list(ids)
+    docs = ticket_documents(ids)
     _embed_docs(docs)
-    _replace("ticket", docs, ids)
+    if ids:
+        _replace("ticket", docs, ids)
     return len(docs)
 
 
-def index_customers(ids) -> int:
+def customer_documents(ids) -> list:
+    """The documents of these customers (unsaved): names, e-mail, phone, WeChat id and
+    external reference."""
     from kefu.customers.models import Customer
 
     ids = list(ids)
     if not ids:
-        return 0
+        return []
     now = timezone.now()
     docs = []
     for c in Customer.objects.filter(pk__in=ids).values(
@@ -124,7 +133,14 @@ def index_customers(ids) -> int:
         docs.append(_doc("customer", c["id"], title=names or contact, body=contact,
                          updated_at=c["updated_at"], now=now,
                          meta={"email": c["email"], "phone": c["phone"]}))
-    _replace("customer", docs, ids)
+    return docs
+
+
+def index_customers(ids) -> int:
+    ids = list(ids)
+    docs = customer_documents(ids)
+    if ids:
+        _replace("customer", docs, ids)
     return len(docs)
 
 
@@ -184,23 +200,8 @@ def index_changed(*, batch: int = BATCH, max_batches: int = 20) -> dict:
 
 
 def rebuild(kind: str) -> int:
-    """Re-index everything of one kind (after a dictionary change, or a restore)."""
-    from django.utils.module_loading import import_string
+    """Re-index everything of one kind (after a dictionary change, or a restore), in large
+    batches (``bulk.reindex``; ``kefu search reindex`` on the command line)."""
+    from .bulk import reindex
 
-    if kind == "article":
-        from ..models import Article
-
-        n = 0
-        for article in Article.objects.filter(status=rules.Status.PUBLISHED).select_related(
-                "live_version").iterator(chunk_size=200):
-            with transaction.atomic():
-                index_article(article)
-            n += 1
-        return n
-    path, indexer = SOURCES[kind]
-    model = import_string(path)
-    total = 0
-    ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH):
-        total += indexer(ids[start:start + BATCH])
-    return total
+    return reindex(kind, embed=True)

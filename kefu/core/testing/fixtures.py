@@ -8,11 +8,44 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from kefu.accounts.models import Branch, Team, User
 from kefu.accounts.services import token_create, user_create
 from kefu.customers.models import Customer, Tier
 from kefu.tickets.services import ticket_create
+
+# No time limit per generated example: `make test` runs the SQLite and PostgreSQL halves at
+# once on a CI machine with two cores, and a property test is about its property, not its
+# speed (that is `make bench`'s job). A test that sets its own deadline keeps it, and the
+# rest of the profile in force (Hypothesis's own "ci" one on CI) is kept.
+hypothesis_settings.register_profile("kefu", hypothesis_settings.default, deadline=None)
+hypothesis_settings.load_profile("kefu")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_postgresql_by_delete():
+    """After each transactional test Django empties every table. On PostgreSQL it does so with
+    one ``TRUNCATE`` of all ~100 tables, which makes new files for each table and index and
+    costs a second or more per test; ``DELETE`` of the few rows such a test wrote takes
+    milliseconds. The same tables are emptied in one transaction (foreign keys checked at its
+    end), sequences are left alone as before; a flush that resets sequences or cascades
+    (``reset_sequences``, ``available_apps``) keeps Django's ``TRUNCATE``."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade or not tables:
+            return truncate(self, style, tables, reset_sequences=reset_sequences,
+                            allow_cascade=allow_cascade)
+        return [f"{style.SQL_KEYWORD('SET CONSTRAINTS ALL DEFERRED')};", *(
+            f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(t))};"
+            for t in tables)]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+        yield
 
 
 @dataclass

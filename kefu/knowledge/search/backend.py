@@ -78,7 +78,13 @@ def match(
             f"WHERE d.tsv @@ x.q AND d.kind = '{kind}'{where}"
         )
         if window:
-            found += " ORDER BY d.id DESC LIMIT %s"
+            # One term (with its synonyms): walking the kind's newest documents by id finds
+            # the window soonest. Several terms that must all match may match few documents
+            # together, and that walk would read every ticket (400 ms for 退款 配送 at a
+            # million): "+ 0" hides the id order from the planner, which then intersects the
+            # terms in the GIN index and sorts what is left (20 ms).
+            newest = "d.id + 0" if len(query.terms) > 1 and not any_match else "d.id"
+            found += f" ORDER BY {newest} DESC LIMIT %s"
             params.append(window)
         ranked = (
             f"SELECT w.id, w.object_id, ts_rank(w.tsv, x.q, 1) AS rel "

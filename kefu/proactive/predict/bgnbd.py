@@ -29,6 +29,8 @@ LOG_BOUND = 15.0  # parameters are fitted as logs within ±15 (3e-7 … 3e6)
 A_NEAR_ONE = 1e-5  # the closed form of E[Y(t)] divides by a−1: interpolated across a = 1
 SAMPLE = 20_000  # customers for the starting points
 C_MIN = 0.05  # … and needs a+b+x−1 > 0: quadrature below this
+#: How closely the two evaluations of ₂F₁ must agree to be trusted (else: quadrature).
+HYP_AGREEMENT = 1e-7
 
 
 @dataclass(frozen=True)
@@ -280,13 +282,21 @@ def _expected_if_alive(params, t, x, T):
 
 def _closed_form(r, alpha, a, b, t, x, T):
     """The Pfaff-form expectation; NaN where it cannot be trusted (a+b+x−1 near or below 0,
-    or ₂F₁ failing for extreme arguments)."""
+    or ₂F₁ failing for extreme arguments).
+
+    ₂F₁ is evaluated twice — at z = −t/(α+T) and, by Pfaff's transformation, as
+    (1−z)^−(a−1) · ₂F₁(c−r−x, a−1; c; z/(z−1)) with its argument in [0, 1) — and trusted
+    only where the two agree: scipy's ₂F₁ can be far off for z < −1 with an integer
+    parameter (₂F₁(23.5, 3; 42; −2.23) came out 0.0128 instead of 0.0912)."""
     c = a + b + x - 1
     out = np.full(t.size, np.nan)
     ok = c >= C_MIN
     with np.errstate(all="ignore"):
-        hyp = special.hyp2f1(r + x[ok], a - 1, c[ok], -t[ok] / (alpha + T[ok]))
-        out[ok] = c[ok] / (a - 1) * (1 - hyp)
+        z = -t[ok] / (alpha + T[ok])
+        hyp = special.hyp2f1(r + x[ok], a - 1, c[ok], z)
+        pfaff = (1 - z) ** (1 - a) * special.hyp2f1(c[ok] - r - x[ok], a - 1, c[ok], z / (z - 1))
+        agree = np.abs(hyp - pfaff) <= HYP_AGREEMENT * np.maximum(1.0, np.abs(hyp))
+        out[ok] = np.where(agree, c[ok] / (a - 1) * (1 - hyp), np.nan)
     out[out < 0] = np.nan
     return out
 

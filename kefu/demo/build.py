@@ -56,8 +56,22 @@ def build_demo(*, size: str = "small", seed: int = 20261123) -> list[str]:
     if size == "large":
         added = grow_tickets(LARGE_TICKETS, random.Random(seed + 1))
         lines.append(f"large demo: added {added} tickets ({Ticket.objects.count()} in all)")
+    lines += _index_for_search()
     lines.append(f"demo sign-in: admin / agent / agent.en / manager / auditor, password {DEMO_PASSWORD}")
     return lines
+
+
+def _index_for_search() -> list[str]:
+    """Tickets and customers searchable at once (the worker's periodic indexer would take
+    a few minutes to get through them): the bulk re-index, once — a second ``kefu demo``
+    finds them indexed and changes nothing."""
+    from kefu.knowledge.models import SearchDocument
+    from kefu.knowledge.search.bulk import reindex
+
+    if SearchDocument.objects.filter(kind="ticket").exists():
+        return []
+    tickets, customers = reindex("ticket"), reindex("customer")
+    return [f"search: {tickets} tickets and {customers} customers indexed"]
 
 
 @transaction.atomic

@@ -145,6 +145,20 @@ def test_the_demo_loads_once(demo):
 
 
 @pytest.mark.django_db
+def test_the_demo_is_searchable_at_once(demo):
+    from kefu.knowledge.models import SearchDocument
+    from kefu.knowledge.search import search
+
+    # every ticket and customer has its search document, before any worker ran
+    assert SearchDocument.objects.filter(kind="ticket").count() == Ticket.objects.count()
+    assert SearchDocument.objects.filter(kind="customer").count() == Customer.objects.count()
+    assert any("tickets and" in line and "indexed" in line for line in demo["lines"])
+    # and a search finds demo tickets
+    found = search(q="退款", kind="ticket", user=User.objects.get(username="admin"))
+    assert found.items
+
+
+@pytest.mark.django_db
 def test_the_demo_dates_are_in_the_past_and_in_order(demo):
     now = timezone.now()
     assert not Ticket.objects.filter(Q(updated_at__gt=now) | Q(first_response_at__gt=now)

@@ -111,13 +111,9 @@ class Answer(models.Model):
         ]
 
 
-class Rollup(models.Model):
-    """Running totals per instrument × month × question (0: response-level rows) ×
-    dimension × column × option × branch × team × tier × agent × contact channel, updated
-    in the transaction of each response (``kefu.surveys.rollups.apply``). The slice ids
-    are plain integers with 0 for "none" (so that the unique key works the same on SQLite
-    and PostgreSQL); ``agent_id`` is only filled for CSAT, NPS and CES. What each row means:
-    ``rollup_rules.rollup_deltas``. Mean = total / count; variance from total_sq."""
+class RollupSums(models.Model):
+    """What ``Rollup`` and ``RollupTotal`` share: the key columns of a slice (ids, 0 for
+    "none") and the running sums (count, Σx, Σx²)."""
 
     period = models.DateField()
     instrument_id = models.IntegerField()
@@ -129,10 +125,23 @@ class Rollup(models.Model):
     team_id = models.IntegerField(default=0)
     tier_id = models.IntegerField(default=0)
     agent_id = models.IntegerField(default=0)
-    channel = models.CharField(max_length=10, blank=True, default="")
     count = models.BigIntegerField(default=0)
     total = models.FloatField(default=0)
     total_sq = models.FloatField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class Rollup(RollupSums):
+    """Running totals per instrument × month × question (0: response-level rows) ×
+    dimension × column × option × branch × team × tier × agent × contact channel, updated
+    in the transaction of each response (``kefu.surveys.rollups.apply``). The slice ids
+    are plain integers with 0 for "none" (so that the unique key works the same on SQLite
+    and PostgreSQL); ``agent_id`` is only filled for CSAT, NPS and CES. What each row means:
+    ``rollup_rules.rollup_deltas``. Mean = total / count; variance from total_sq."""
+
+    channel = models.CharField(max_length=10, blank=True, default="")
 
     KEY = ("instrument_id", "period", "question_id", "dimension", "column", "option",
            "branch_id", "team_id", "tier_id", "agent_id", "channel")
@@ -155,7 +164,7 @@ class Rollup(models.Model):
         ]
 
 
-class RollupTotal(models.Model):
+class RollupTotal(RollupSums):
     """The same running totals at coarser grains, kept in the same transaction as ``Rollup``
     by ``kefu.surveys.rollups.upsert`` (each row is the sum of the ``Rollup`` rows it
     covers), so that the dashboards add up hundreds of rows, not a hundred thousand:
@@ -176,19 +185,6 @@ class RollupTotal(models.Model):
     TIER = 2
 
     grain = models.PositiveSmallIntegerField(default=TOTAL)
-    period = models.DateField()
-    instrument_id = models.IntegerField()
-    question_id = models.IntegerField(default=0)
-    dimension = models.CharField(max_length=16, blank=True, default="")
-    column = models.PositiveSmallIntegerField(default=0)
-    option = models.PositiveSmallIntegerField(default=0)
-    branch_id = models.IntegerField(default=0)
-    team_id = models.IntegerField(default=0)
-    tier_id = models.IntegerField(default=0)
-    agent_id = models.IntegerField(default=0)
-    count = models.BigIntegerField(default=0)
-    total = models.FloatField(default=0)
-    total_sq = models.FloatField(default=0)
 
     KEY = ("instrument_id", "grain", "period", "question_id", "dimension", "column", "option",
            "branch_id", "team_id", "tier_id", "agent_id")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kefu.core.errors import ApplicationError, PermissionDenied
 
 from .. import rules
-from . import backend, lexicon, snippets
+from . import backend, lexicon, snippets, spelling
 from . import query as query_module
 
 KINDS = ("article", "ticket", "customer")
@@ -155,8 +155,11 @@ def search(*, q: str, kind: str = "article", user=None, language: str | None = N
         languages = (language,) if (kind == "article" and language) else ()
         strict = _hits(query, kind=kind, user=user, languages=languages, audiences=audiences,
                        limit=limit, any_match=False)
+        too_few = min(limit, FALLBACK_BELOW.get(kind, 1))
         loose = []
-        if len(strict) < min(limit, FALLBACK_BELOW.get(kind, 1)):
+        if len(strict) < too_few:
+            # "refnud": the fallback also looks for the words it may have meant
+            query = spelling.corrected(query) or query
             loose = _hits(query, kind=kind, user=user, languages=languages,
                           audiences=audiences, limit=limit * 3, any_match=True,
                           exclude={h.doc_id for h in strict})

@@ -176,17 +176,20 @@ def recompute(responses=None, *, chunk: int = 2000) -> dict[Key, tuple]:
 
 
 def stored(instrument_ids: Iterable[int] | None = None) -> dict[Key, tuple]:
-    qs = Rollup.objects.all()
-    if instrument_ids is not None:
-        qs = qs.filter(instrument_id__in=list(instrument_ids))
-    return {tuple(row[:11]): tuple(row[11:]) for row in qs.values_list(*_COLUMNS)}
+    return _read(Rollup, _COLUMNS, instrument_ids)
 
 
 def stored_totals(instrument_ids: Iterable[int] | None = None) -> dict[Key, tuple]:
-    qs = RollupTotal.objects.all()
+    return _read(RollupTotal, _TOTAL_COLUMNS, instrument_ids)
+
+
+def _read(model, columns: Sequence[str], instrument_ids) -> dict[Key, tuple]:
+    """{key: (count, total, total_sq)} of the stored rows (of some instruments, or all)."""
+    qs = model.objects.all()
     if instrument_ids is not None:
         qs = qs.filter(instrument_id__in=list(instrument_ids))
-    return {tuple(row[:11]): tuple(row[11:]) for row in qs.values_list(*_TOTAL_COLUMNS)}
+    width = len(model.KEY)
+    return {tuple(row[:width]): tuple(row[width:]) for row in qs.values_list(*columns)}
 
 
 def totals_differ(stored_rows: dict[Key, tuple], expected: dict[Key, tuple],
@@ -227,8 +230,8 @@ def rebuild_totals(instrument_id: int | None = None) -> int:
     """Derive ``RollupTotal`` again from the stored ``Rollup`` rows (of one instrument, or
     all), without reading the raw answers: after the table was added, or to repair."""
     totals = RollupTotal.objects.all()
-    instruments = None if instrument_id is None else [instrument_id]
     if instrument_id is not None:
         totals = totals.filter(instrument_id=instrument_id)
     totals.delete()
+    instruments = None if instrument_id is None else [instrument_id]
     return _upsert(RollupTotal, _TOTAL_COLUMNS, totals_of(stored(instruments)))

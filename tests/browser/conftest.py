@@ -47,10 +47,14 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
     context = browser.new_context(
         base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(10_000)
+    # CI runs the SQLite and PostgreSQL halves at once on two cores: assertions get the
+    # same 10 s as actions rather than Playwright's 5 s
+    sync_api.expect.set_options(timeout=10_000)
     page = context.new_page()
     yield page
     context.close()

@@ -22,6 +22,12 @@ from kefu.tickets.models import Category  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# polled while a click's navigation may still be under way: neither echarts nor the chart's
+# element is there yet on the next page
+CHART_DRAWN = """id => {
+  const el = document.getElementById(id);
+  return Boolean(window.echarts && el && echarts.getInstanceByDom(el));
+}"""
 SERIES = """id => {
   const chart = echarts.getInstanceByDom(document.getElementById(id));
   if (!chart) return null;
@@ -61,8 +67,7 @@ def test_supervisor_reads_the_charts_and_drills_down(page, figures, screenshot):
     page.click("#nav-dashboards")
     expect(page.locator("h2").first).to_contain_text("SERVQUAL")
     # the radar has the expectation and perception of the five dimensions
-    page.wait_for_function("() => window.echarts && echarts.getInstanceByDom("
-                           "document.getElementById('chart-radar'))")
+    page.wait_for_function(CHART_DRAWN, arg="chart-radar")
     radar = page.evaluate("""() => echarts.getInstanceByDom(document.getElementById('chart-radar'))
         .getOption().series[0].data.map(d => d.value.length)""")
     assert radar == [5, 5]
@@ -79,13 +84,13 @@ def test_supervisor_reads_the_charts_and_drills_down(page, figures, screenshot):
     expect(page.locator("#response-detail")).to_contain_text("tan1")
     # scores: the CSAT chart per team has data; a small sample is flagged
     page.goto("/dashboards/scores/")
-    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('chart-csat-team'))")
+    page.wait_for_function(CHART_DRAWN, arg="chart-csat-team")
     assert page.evaluate(SERIES, "chart-csat-team")[0] == 1
     expect(page.locator("#table-teams")).to_contain_text("small sample")
     screenshot("dashboards-scores-en")
     # tickets: the Pareto chart, and a click on its count lists the east complaint only
     page.click("#tab-tickets")
-    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('chart-pareto'))")
+    page.wait_for_function(CHART_DRAWN, arg="chart-pareto")
     # (low scores may have opened recovery complaints of their own: uncategorised)
     bars = page.evaluate("""() => {
         const o = echarts.getInstanceByDom(document.getElementById('chart-pareto')).getOption();
@@ -104,8 +109,7 @@ def test_dashboards_in_chinese_and_a_chart_click(page, figures, screenshot):
     page.goto("/dashboards/")
     # (the dashboard's own words come from the merged catalogue; the dimensions' are there)
     assert page.evaluate("() => document.documentElement.lang") == "zh-hans"
-    page.wait_for_function("() => window.echarts && echarts.getInstanceByDom("
-                           "document.getElementById('chart-radar'))")
+    page.wait_for_function(CHART_DRAWN, arg="chart-radar")
     indicators = page.evaluate("""() => echarts.getInstanceByDom(document.getElementById('chart-radar'))
         .getOption().radar[0].indicator.map(i => i.name)""")
     assert indicators == ["有形性", "可靠性", "响应性", "保证性", "移情性"]

@@ -14,7 +14,9 @@ class SearchDocument(models.Model):
     """What search reads. ``title_tokens`` and ``tokens`` hold the segmented text (tokens
     separated by spaces); each kind has its own full-text index: on SQLite the FTS5 table
     ``knowledge_search_fts_<kind>`` (kept in step by triggers), on PostgreSQL a partial GIN
-    index over the generated ``tsv`` column (migrations 0002 and 0003, outside the model)."""
+    index over the generated ``tsv`` column — for tickets and customers over ``tsv`` plus a
+    marker of the id's epoch (``search/epochs.py``) — (migrations 0002–0004, outside the
+    model)."""
 
     kind = models.CharField(max_length=10, choices=KIND_CHOICES)
     object_id = models.BigIntegerField()

@@ -3,12 +3,13 @@
 A ticket search ranks only the newest ``WINDOW`` matching tickets (``search.WINDOW``). On
 SQLite, FTS5 reads a word's postings newest first and stops there. PostgreSQL's GIN index
 cannot give its matches in id order: walking the documents newest first and testing each
-one read ~100,000 rows for a word found in one ticket in twenty (40–50 ms at a million
-tickets, more as updates scatter the rows), and the bitmap of all its matches read 60,000.
+one read ~100,000 rows to fill a 5,000-document window with a word found in one ticket in
+twenty (40–50 ms at a million tickets, more as updates scatter the rows), and the bitmap of
+all its matches read 60,000.
 
-So each document's ids are cut into epochs of ``2**EPOCH_BITS`` ids, and the GIN index of
-tickets and customers (migration 0004) is over the document's ``tsv`` plus one marker lexeme naming its
-epoch. ``word & (epoch 121 | epoch 120)`` is then answered inside the index, which skips
+So the document ids are cut into epochs of ``2**EPOCH_BITS`` ids, and the GIN index of
+tickets and customers (migration 0004) is over the document's ``tsv`` plus one marker lexeme
+naming its epoch. ``word & (epoch 121 | epoch 120)`` is then answered inside the index, which skips
 through both posting lists, and only the matching rows of those epochs are read.
 
 How a query is answered depends on how many documents the planner expects it to match

@@ -101,7 +101,8 @@ def test_every_path_gives_the_newest_matches(documents, monkeypatch, words, expe
     rounds = [s for s in run if "&& CAST" in s]
     rests = [s for s in run if "d.id < %s" in s]
     taken = {"walk": bool(walks) and not rounds, "whole": not walks and not rounds,
-             "rounds": bool(rounds) and not rests, "rounds, then the rest": bool(rounds) and bool(rests)}
+             "rounds": bool(rounds) and not rests,
+             "rounds, then the rest": bool(rounds) and bool(rests)}
     assert taken[path], run
     if path == "rounds":
         assert len(rounds) >= 2

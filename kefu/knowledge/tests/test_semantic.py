@@ -106,6 +106,21 @@ def test_similar_past_tickets_stay_in_the_agents_scope(company, make_ticket):
     assert set(t["id"] for t in similar_tickets(current, user=company.admin)) == {mine.pk, theirs.pk}
 
 
+def test_similar_past_tickets_come_from_the_newest_window(company, make_ticket, monkeypatch):
+    # given an old ticket just like the current one, then two newer ones sharing a word
+    old = make_ticket(company.agent_east, company.alice, subject="冰箱漏水", description="冰箱漏水")
+    newer = [make_ticket(company.agent_east, company.alice, subject=f"冰箱安装 {i}")
+             for i in range(2)]
+    current = make_ticket(company.agent_east, company.alice, subject="冰箱漏水怎么办")
+    index.index_changed()
+    assert old.pk in [t["id"] for t in similar_tickets(current, user=company.admin)]
+    # when only the newest three matches may be ranked (the current ticket is one of them)
+    monkeypatch.setattr("kefu.knowledge.similar.WINDOW", 3)
+    found = [t["id"] for t in similar_tickets(current, user=company.admin)]
+    # then the old one is out of reach: a million tickets are never all ranked
+    assert old.pk not in found and set(found) <= {t.pk for t in newer}
+
+
 def test_the_panel_on_the_ticket_page(company, make_ticket):
     article = publish_embedded(company.admin, language="en", title="Fridge leaking water",
                                body="If your new fridge leaks water, check the drain hose.",

@@ -43,12 +43,17 @@ class Hit:
 
 
 def _filters(languages, audiences, alias: str) -> tuple[str, list]:
+    # PostgreSQL: written so that no b-tree serves them (``|| ''``). With ``kb_doc_filter``
+    # (kind, language, audience) usable, the planner read every public article and tested
+    # each one's ``tsv`` (detoasted: 36 ms at 10,000 articles) instead of the word's postings
+    # in the articles' GIN index (1–4 ms): it cannot see what reading a large tsvector costs.
+    pad = " || ''" if connection.vendor == "postgresql" else ""
     sql, params = [], []
     if languages:
-        sql.append(f"{alias}.language IN ({', '.join(['%s'] * len(languages))})")
+        sql.append(f"{alias}.language{pad} IN ({', '.join(['%s'] * len(languages))})")
         params.extend(languages)
     if audiences:
-        sql.append(f"{alias}.audience IN ({', '.join(['%s'] * len(audiences))})")
+        sql.append(f"{alias}.audience{pad} IN ({', '.join(['%s'] * len(audiences))})")
         params.extend(audiences)
     return "".join(f" AND {s}" for s in sql), params
 

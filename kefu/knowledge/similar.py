@@ -9,7 +9,7 @@ multilingual sentence encoder (``semantic``). A Chinese question finds an Englis
 - Past tickets: the ticket's words find up to ``TICKET_CANDIDATES`` candidates in the
   keyword index (any word; among the newest ``search.WINDOW`` tickets that share one, as
   ticket search ranks: without it a ticket's dozen words matched most of a million tickets,
-  all ranked, 0.7–1.7 s; with it 30–160 ms), which the embeddings re-rank; only tickets the
+  all ranked, 0.7–1.7 s; with it 10–48 ms p50 at a million tickets), which the embeddings re-rank; only tickets the
   user may see (kefu.tickets.access), the ticket itself and tickets merged into it left out.
 - ``suggest_articles`` blends the keyword and the semantic ranking (reciprocal rank fusion),
   keeping one article per translation group, in the reader's language when it exists.

@@ -12,7 +12,7 @@ from kefu.core.migration_ops import VendorRunSQL
 #: Articles (thousands, never searched through a window) keep their index on ``tsv``.
 KINDS = ("ticket", "customer")
 #: Frozen here: a later change of ``epochs.EPOCH_BITS`` needs a migration of its own.
-EXPRESSION = "(tsv || array_to_tsvector(ARRAY['epoch ' || (id >> 13)::text]))"
+EXPRESSION = "(tsv || array_to_tsvector(ARRAY[' epoch ' || (id >> 13)::text]))"
 
 FORWARD = [
     statement

@@ -103,8 +103,8 @@ def _scope(kind: str, user) -> tuple[str, list] | None:
 
 
 def _hits(query, *, kind, user, languages, audiences, limit, any_match, exclude=()):
-    """Up to ``limit`` hits the user may see, best first (one query: the scope of tickets
-    and customers is part of it)."""
+    """Up to ``limit`` hits the user may see, best first (the scope of tickets and customers
+    is applied by the database, best match first: ``backend.match``)."""
     if kind == "article":
         found = backend.match(query, kind=kind, languages=languages, audiences=audiences,
                               any_match=any_match, limit=max(CANDIDATES, limit))

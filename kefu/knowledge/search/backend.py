@@ -11,8 +11,10 @@ title as weight A and the body as weight B, normalised by document length (optio
 answer "higher is better" here, ties broken by id (newest first).
 
 ``scope``: an SQL condition (and its parameters) on ``h.object_id``, the matched document's
-ticket or customer id, that keeps only what the user may see; it is applied in the same
-query (``search._scope``), so a scoped search costs one query like an unscoped one."""
+ticket or customer id, that keeps only what the user may see (``search._scope``). On SQLite
+it is applied in the match query itself; on PostgreSQL, after the window has been found
+(``epochs.newest``), to the ranked window best match first, a growing chunk at a time
+(``epochs.best_visible``), until enough visible ones are found."""
 
 from __future__ import annotations
 

@@ -143,9 +143,18 @@ def test_the_index_is_over_the_expression_searches_use(documents):
     assert "kb_doc_tsv_epoch_ticket" in plan
 
 
-def test_markers_never_match_a_query(db):
+def test_markers_never_match_a_query(db, documents):
     from kefu.knowledge.search import lexicon
 
-    parsed = q.parse(epochs.marker(3), lexicon.current())
-    assert all(" " not in token.text for term in parsed.terms for alt in term.alternatives
-               for token in alt)
+    # no token holds a space, and a marker starts with one: not even a prefix can reach it
+    assert epochs.marker(3).startswith(" ")
+    for typed in ("e", "ep", "epoch", "epoch 3", " epoch 3", "'epoch 3'"):
+        parsed = q.parse(typed, lexicon.current())
+        assert all(not token.text.startswith(" ") and " " not in token.text
+                   for term in parsed.terms for alt in term.alternatives for token in alt)
+        tsquery = q.tsquery(parsed)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM knowledge_searchdocument d WHERE d.kind = 'ticket' "
+                f"AND {epochs.INDEXED_TSV} @@ CAST(%s AS tsquery)", [tsquery])
+            assert cursor.fetchone()[0] == 0, typed

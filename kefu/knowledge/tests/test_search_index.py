@@ -50,6 +50,24 @@ def test_an_updated_or_deleted_document_leaves_its_index(company):
     assert ids(search(q="荔枝")) == []
 
 
+@pytest.mark.parametrize("typed", ["ep", "epo", "epoch", "冰箱 epo", "榴莲 epoch 1"])
+def test_words_being_typed_find_only_what_they_start(company, make_ticket, typed):
+    # (on PostgreSQL the ticket index also holds a marker per block of ids; a last word is
+    # looked for as a prefix, and must never reach those)
+    make_ticket(company.agent_east, company.alice, subject="冰箱门关不上")
+    make_ticket(company.agent_east, company.alice, subject="冰箱漏水")
+    company.alice.name = "榴莲爱好者"
+    company.alice.save()
+    index.index_changed()
+    assert not [t for d in SearchDocument.objects.all() for t in d.tokens.split()
+                if t.startswith("ep")]
+    for kind in ("ticket", "customer"):
+        if " " not in typed:  # (with 冰箱 the fallback rightly shows the 冰箱 tickets)
+            assert ids(search(q=typed, kind=kind, user=company.admin)) == []
+        assert backend.match(search_module.parse(typed), kind=kind) == []
+        assert backend.match(search_module.parse(typed), kind=kind, window=50) == []
+
+
 def test_the_scope_is_applied_before_the_candidates_are_cut(company, make_ticket, monkeypatch):
     # given one ticket of the east agent and, newer and as relevant, three west ones
     east = make_ticket(company.agent_east, company.alice, subject="冷链箱破损")

@@ -14,25 +14,25 @@ KINDS = ("ticket", "customer")
 #: Frozen here: a later change of ``epochs.EPOCH_BITS`` needs a migration of its own.
 EXPRESSION = "(tsv || array_to_tsvector(ARRAY[' epoch ' || (id >> 13)::text]))"
 
+# The new indexes are built first and the old ones dropped last: building takes a SHARE
+# lock (searches go on; writes wait), a drop an exclusive one, held until the migration
+# commits — so searches wait only for that moment.
 FORWARD = [
-    statement
-    for k in KINDS
-    for statement in (
-        f"DROP INDEX IF EXISTS kb_doc_tsv_{k}",
+    *[
         f"CREATE INDEX kb_doc_tsv_epoch_{k} ON knowledge_searchdocument "
-        f"USING gin ({EXPRESSION}) WITH (fastupdate = off) WHERE kind = '{k}'",
-    )
+        f"USING gin ({EXPRESSION}) WITH (fastupdate = off) WHERE kind = '{k}'"
+        for k in KINDS
+    ],
+    *[f"DROP INDEX IF EXISTS kb_doc_tsv_{k}" for k in KINDS],
 ]
 BACKWARD = [
-    statement
-    for k in KINDS
-    for statement in (
-        f"DROP INDEX IF EXISTS kb_doc_tsv_epoch_{k}",
+    *[
         f"CREATE INDEX kb_doc_tsv_{k} ON knowledge_searchdocument USING gin (tsv) "
-        f"WHERE kind = '{k}'",
-    )
+        f"WHERE kind = '{k}'"
+        for k in KINDS
+    ],
+    *[f"DROP INDEX IF EXISTS kb_doc_tsv_epoch_{k}" for k in KINDS],
 ]
-
 
 class Migration(migrations.Migration):
     dependencies = [("knowledge", "0003_search_index_per_kind")]

@@ -230,15 +230,10 @@ def send_one_off(sub: ReportSubscription, monday: date):
 
 def queue_report(sub: ReportSubscription, address: str, subject: str, text: str, html: str):
     """One ``OutboundEmail`` (a notification, no ticket), sent after the commit."""
-    from kefu.conversations import outbound
-    from kefu.conversations.models import OutboundEmail
+    from kefu.conversations.outbound import queue_rendered
 
-    return outbound._create(  # the queue's one insert: retries and state machine included
-        ticket=None, ticket_message=None, mailbox=None, kind=OutboundEmail.Kind.NOTIFICATION,
-        to_address=address, subject=subject, body_text=text, body_html=html,
-        language=sub.language,
-        message_id=outbound.new_message_id(None, outbound.sender_address(None)),
-        in_reply_to="", references="")
+    return queue_rendered(to_address=address, subject=subject, body_text=text, body_html=html,
+                          language=sub.language)
 
 
 def send_report(sub_id: int, monday: date, *, force: bool = False, to: str | None = None):

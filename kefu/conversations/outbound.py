@@ -268,6 +268,18 @@ def queue_notification(*, to_address: str, subject: str, body: str, ticket: Tick
                    in_reply_to=in_reply_to, references=references)
 
 
+def queue_rendered(*, to_address: str, subject: str, body_text: str, body_html: str,
+                   language: str) -> OutboundEmail:
+    """An e-mail about no ticket whose text and HTML the caller has rendered (the weekly
+    report): queued as a notification, sent after the commit with the same retries and
+    delivery states as every other."""
+    return _create(ticket=None, ticket_message=None, mailbox=None,
+                   kind=OutboundEmail.Kind.NOTIFICATION, to_address=to_address,
+                   subject=subject, body_text=body_text, body_html=body_html,
+                   language=language, message_id=new_message_id(None, sender_address(None)),
+                   in_reply_to="", references="")
+
+
 def queue_survey_invitation(*, ticket: Ticket, url: str, to_address: str | None = None,
                             language: str | None = None) -> OutboundEmail | None:
     """Invite the ticket's customer to a survey at ``url``: only with an address and their

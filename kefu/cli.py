@@ -14,8 +14,13 @@ import time
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
     import django
+    from django.apps import apps
 
-    django.setup()
+    # Once: django.setup() also configures logging again, binding the console handler to
+    # whatever sys.stderr is at that moment (in the tests, one test's capture, closed after
+    # it: every later log line then failed with "I/O operation on closed file").
+    if not apps.ready:
+        django.setup()
 
 
 def cmd_migrate(args) -> int:

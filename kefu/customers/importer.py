@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from kefu.accounts.models import Branch
-from kefu.core.importing import ImportFailed
+from kefu.core.importing import ImportFailed, opened_csv
 
 from .models import Customer, CustomerEvent, Tag, Tier
 from .services import clean_customer_fields, default_tier
@@ -30,25 +30,15 @@ class ImportResult:
 
 
 def _read(path: str, encoding: str) -> tuple[list[str], list[dict]]:
-    try:
-        with open(path, newline="", encoding=encoding) as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            rows = []
-            for row in reader:
-                rows.append({(k or "").strip(): v for k, v in row.items()})
-                if len(rows) > MAX_ROWS:
-                    raise ImportFailed([f"more than {MAX_ROWS} rows"])
-            return header, rows
-    except FileNotFoundError:
-        raise ImportFailed([f"file not found: {path}"])
-    except UnicodeDecodeError as exc:
-        raise ImportFailed([f"the file is not valid {encoding} (byte {exc.start}); "
-                            "try --encoding gbk"])
-    except LookupError:
-        raise ImportFailed([f"unknown encoding: {encoding}"])
-    except csv.Error as exc:
-        raise ImportFailed([f"not a valid CSV file: {exc}"])
+    with opened_csv(path, encoding) as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        rows = []
+        for row in reader:
+            rows.append({(k or "").strip(): v for k, v in row.items()})
+            if len(rows) > MAX_ROWS:
+                raise ImportFailed([f"more than {MAX_ROWS} rows"])
+        return header, rows
 
 
 def import_customers_csv(path: str, *, encoding: str = "utf-8-sig",

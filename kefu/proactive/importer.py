@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.core.errors import ApplicationError
-from kefu.core.importing import ImportFailed
+from kefu.core.importing import ImportFailed, opened_csv, xlsx_rows
 from kefu.customers.models import Customer, CustomerEvent
 
 from .models import Product, Purchase
@@ -37,16 +37,8 @@ class ImportResult:
 
 
 def read_csv(path: str, encoding: str) -> list[tuple[int, dict]]:
-    try:
-        with open(path, newline="", encoding=encoding) as fh:
-            return rows_from_lines(fh)
-    except FileNotFoundError:
-        raise ImportFailed([_("file not found: %(path)s") % {"path": path}])
-    except UnicodeDecodeError as exc:
-        raise ImportFailed([_("the file is not valid %(encoding)s (byte %(byte)s); try --encoding gbk")
-                            % {"encoding": encoding, "byte": exc.start}])
-    except LookupError:
-        raise ImportFailed([_("unknown encoding: %(encoding)s") % {"encoding": encoding}])
+    with opened_csv(path, encoding) as fh:
+        return rows_from_lines(fh)
 
 
 def rows_from_lines(lines) -> list[tuple[int, dict]]:
@@ -70,15 +62,7 @@ def rows_from_lines(lines) -> list[tuple[int, dict]]:
 
 
 def read_xlsx(path: str) -> list[tuple[int, dict]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise ImportFailed([_("file not found: %(path)s") % {"path": path}])
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise ImportFailed([_("not a valid XLSX file: %(error)s") % {"error": exc}])
-    lines = workbook.worksheets[0].iter_rows(values_only=True)
+    lines = xlsx_rows(path)
     header = [str(h or "").strip().lower() for h in next(lines, ())]
     rows: list[tuple[int, dict]] = [(0, {"__header__": header})]
     for number, values in enumerate(lines, start=2):

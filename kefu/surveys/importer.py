@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kefu.accounts.models import Branch, Team, User
-from kefu.core.importing import ImportFailed
+from kefu.core.importing import ImportFailed, opened_csv, xlsx_rows
 from kefu.customers.models import Customer, Tier
 from kefu.tickets.models import CHANNEL_CHOICES, Ticket
 
@@ -67,39 +67,20 @@ class _Pending:
 
 
 def _read_csv(path: str, encoding: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    try:
-        with open(path, newline="", encoding=encoding) as fh:
-            reader = csv.DictReader(fh)
-            header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-            rows = []
-            for number, row in enumerate(reader, start=2):
-                rows.append((number, {(k or "").strip().lower(): (v or "").strip()
-                                      for k, v in row.items() if k is not None}))
-                if len(rows) > MAX_ROWS:
-                    raise ImportFailed([f"more than {MAX_ROWS} rows"])
-            return header, rows
-    except FileNotFoundError:
-        raise ImportFailed([f"file not found: {path}"])
-    except UnicodeDecodeError as exc:
-        raise ImportFailed([f"the file is not valid {encoding} (byte {exc.start}); "
-                            "try --encoding gbk"])
-    except LookupError:
-        raise ImportFailed([f"unknown encoding: {encoding}"])
-    except csv.Error as exc:
-        raise ImportFailed([f"not a valid CSV file: {exc}"])
+    with opened_csv(path, encoding) as fh:
+        reader = csv.DictReader(fh)
+        header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+        rows = []
+        for number, row in enumerate(reader, start=2):
+            rows.append((number, {(k or "").strip().lower(): (v or "").strip()
+                                  for k, v in row.items() if k is not None}))
+            if len(rows) > MAX_ROWS:
+                raise ImportFailed([f"more than {MAX_ROWS} rows"])
+        return header, rows
 
 
 def _read_xlsx(path: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise ImportFailed([f"file not found: {path}"])
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise ImportFailed([f"not a valid XLSX file: {exc}"])
-    sheet = workbook.worksheets[0]
-    lines = sheet.iter_rows(values_only=True)
+    lines = xlsx_rows(path)
     try:
         header = [str(h or "").strip().lower() for h in next(lines)]
     except StopIteration:

@@ -159,12 +159,15 @@ def cmd_token(args) -> int:
 
 
 def cmd_import(args) -> int:
+    from django.utils import translation
+
     from kefu.core.importing import ImportFailed, report_import_failure
     from kefu.customers.importer import import_customers_csv
 
     try:
-        result = import_customers_csv(args.file, encoding=args.encoding,
-                                      progress=not args.no_progress)
+        with translation.override(args.language):
+            result = import_customers_csv(args.file, encoding=args.encoding,
+                                          progress=not args.no_progress)
     except ImportFailed as exc:
         return report_import_failure(exc)
     print(f"imported {result.created} new and updated {result.updated} customers")
@@ -245,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("file")
     i.add_argument("--encoding", default="utf-8-sig")
     i.add_argument("--no-progress", action="store_true")
+    i.add_argument("--language", choices=["en", "zh-hans"], default="en",
+                   help="language of the error messages")
     i.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export data")

@@ -269,14 +269,17 @@ def queue_notification(*, to_address: str, subject: str, body: str, ticket: Tick
 
 
 def queue_rendered(*, to_address: str, subject: str, body_text: str, body_html: str,
-                   language: str) -> OutboundEmail:
+                   language: str) -> OutboundEmail | None:
     """An e-mail about no ticket whose text and HTML the caller has rendered (the weekly
     report): queued as a notification, sent after the commit with the same retries and
-    delivery states as every other."""
+    delivery states as every other. No address, no e-mail (None)."""
+    if not to_address:
+        return None
     return _create(ticket=None, ticket_message=None, mailbox=None,
                    kind=OutboundEmail.Kind.NOTIFICATION, to_address=to_address,
                    subject=subject, body_text=body_text, body_html=body_html,
-                   language=language, message_id=new_message_id(None, sender_address(None)),
+                   language=email_language(language),
+                   message_id=new_message_id(None, sender_address(None)),
                    in_reply_to="", references="")
 
 

@@ -35,13 +35,17 @@ def report_import_failure(exc: ImportFailed) -> int:
 
 @contextmanager
 def opened_csv(path: str, encoding: str):
-    """``path`` opened as text for the csv module. A missing file, an unknown encoding, bytes
-    that are not ``encoding`` and broken CSV (found while the caller reads) are each an
-    ``ImportFailed`` naming the problem."""
+    """``path`` opened as text for the csv module. A missing or unreadable file, an unknown
+    encoding, bytes that are not ``encoding`` and broken CSV (found while the caller reads)
+    are each an ``ImportFailed`` naming the problem. The caller's block should only read:
+    any UnicodeDecodeError or csv.Error raised in it is reported as the file's."""
     try:
         fh = open(path, newline="", encoding=encoding)  # noqa: SIM115 - closed below
     except FileNotFoundError:
         raise ImportFailed([_("file not found: %(path)s") % {"path": path}]) from None
+    except OSError as exc:  # a directory, no permission…
+        raise ImportFailed([_("cannot read %(path)s: %(error)s")
+                            % {"path": path, "error": exc.strerror or exc}]) from None
     except LookupError:
         raise ImportFailed([_("unknown encoding: %(encoding)s") % {"encoding": encoding}]) from None
     with fh:
@@ -63,6 +67,9 @@ def xlsx_rows(path: str) -> Iterator[tuple]:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise ImportFailed([_("file not found: %(path)s") % {"path": path}]) from None
+    except OSError as exc:
+        raise ImportFailed([_("cannot read %(path)s: %(error)s")
+                            % {"path": path, "error": exc.strerror or exc}]) from None
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
         raise ImportFailed([_("not a valid XLSX file: %(error)s") % {"error": exc}]) from None
     return workbook.worksheets[0].iter_rows(values_only=True)

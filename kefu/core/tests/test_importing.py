@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import pytest
 from django.utils import translation
+from django.utils.translation import gettext
 
 from kefu.core.importing import ImportFailed
 from kefu.customers.importer import import_customers_csv
 from kefu.customers.models import Customer
 from kefu.proactive.importer import import_purchases
+from kefu.proactive.models import Purchase
 from kefu.surveys.importer import import_responses
+from kefu.surveys.models import Response
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +45,36 @@ def test_every_import_names_what_is_wrong_with_the_file(name, tmp_path):
         assert "--encoding gbk" in _error(name, gbk, encoding="utf-8")
         if name != "customers":  # (customers are imported from CSV only)
             assert _error(name, not_xlsx).startswith("not a valid XLSX file: ")
+        assert _error(name, tmp_path).startswith(f"cannot read {tmp_path}: ")  # a directory
     with translation.override("zh-hans"):
-        assert _error(name, tmp_path / "missing.csv") != f"file not found: {tmp_path / 'missing.csv'}"
-    assert Customer.objects.count() == 0
+        expected = gettext("file not found: %(path)s") % {"path": tmp_path / "missing.csv"}
+        assert expected.startswith("找不到文件")
+        assert _error(name, tmp_path / "missing.csv") == expected
+    assert (Customer.objects.count(), Response.objects.count(), Purchase.objects.count()) == (
+        0, 0, 0)
+
+
+def test_the_command_line_speaks_the_language_asked(tmp_path, capsys):
+    from kefu.cli import main
+
+    missing = tmp_path / "missing.csv"
+    assert main(["import", "customers", str(missing), "--no-progress"]) == 1
+    assert f"error: file not found: {missing}" in capsys.readouterr().err
+    assert main(["import", "customers", str(missing), "--no-progress",
+                 "--language", "zh-hans"]) == 1
+    assert "找不到文件" in capsys.readouterr().err
+
+
+def test_only_reading_problems_become_file_errors(tmp_path):
+    from kefu.core.importing import opened_csv
+
+    path = tmp_path / "ok.csv"
+    path.write_text("name\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="more than"), opened_csv(str(path), "utf-8") as fh:
+        raise ImportFailed(["more than 3 rows"])
+    with pytest.raises(KeyError), opened_csv(str(path), "utf-8") as fh:
+        raise KeyError("a bug, not an encoding")
+    assert fh.closed
 
 
 @pytest.mark.parametrize("name", sorted(IMPORTS))

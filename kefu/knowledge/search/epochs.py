@@ -98,8 +98,8 @@ def newest(tsquery: str, *, kind: str, table: str, where: str, params: list, win
     """(document id, object id, relevance) of the newest ``window`` documents of ``kind``
     matching ``tsquery`` (and ``where``, on alias ``d``), newest first. ``all_terms``: the
     query needs several words together, which the planner takes as independent: unless it
-    expects them in a tenth of the documents or more, every match is read (the index intersects the words'
-    postings; 10–20 ms for 退款 配送 at a million tickets)."""
+    expects them in a tenth of the documents or more, every match is read (the index
+    intersects the words' postings; 10–20 ms for 退款 配送 at a million tickets)."""
     if kind not in KINDS:  # written into the SQL below
         raise ValueError(kind)
     top = execute(f"SELECT max(id) FROM {table}", [])[0][0]
@@ -113,20 +113,21 @@ def newest(tsquery: str, *, kind: str, table: str, where: str, params: list, win
     # (estimated on ``tsv``, whose statistics know each lexeme's frequency; those of the
     # indexed expression do not)
     expected = estimate(select + "d.tsv @@ x.q", [tsquery, *params])
-    documents = estimate(f"SELECT 1 FROM {table} d WHERE d.kind = '{kind}'{where}", params)
-    rate = min(1.0, expected / max(documents, 1.0))
+    rate = 0.0
+    if expected > RARE * window:
+        documents = estimate(f"SELECT 1 FROM {table} d WHERE d.kind = '{kind}'{where}", params)
+        rate = min(1.0, expected / max(documents, 1.0))
     if expected <= RARE * window or (all_terms and rate < WALK_FROM):
         rows = execute(matching, [tsquery, *params])
+    elif rate >= WALK_FROM:
+        # ``d.tsv`` itself has no index: the planner can only walk the ids
+        rows = execute(select + "d.tsv @@ x.q ORDER BY d.id DESC LIMIT %s",
+                       [tsquery, *params, window])
     else:
-        if rate >= WALK_FROM:
-            # ``d.tsv`` itself has no index: the planner can only walk the ids
-            rows = execute(select + "d.tsv @@ x.q ORDER BY d.id DESC LIMIT %s",
-                           [tsquery, *params, window])
-        else:
-            # (the first round takes ids to be as dense as documents: where other kinds or
-            # deleted documents left gaps it reads too few, and the next round knows better;
-            # reading too many would cost more)
-            rows = _rounds(select, [tsquery, *params], top=top, rate=rate, window=window)
+        # (the first round takes ids to be as dense as documents: where other kinds or
+        # deleted documents left gaps it reads too few, and the next round knows better;
+        # reading too many would cost more)
+        rows = _rounds(select, [tsquery, *params], top=top, rate=rate, window=window)
     rows.sort(key=lambda r: -r[0])
     return [(int(i), int(o), float(r)) for i, o, r in rows[:window]]
 
